@@ -1,0 +1,117 @@
+// Program preparation (validation, lddw resolution, threaded code) and the run entry point.
+#include "isa/syntax.h"
+#include "vm/interpreter_internal.h"
+
+namespace xbpf::vm {
+
+Result<std::uint64_t> Host::resolve_lddw(const isa::Instruction& insn) {
+  Location where;
+  where.instruction = insn.slot;
+  return make_error("'" + isa::format(insn, isa::Syntax::llvm) +
+                        "' needs the runtime to resolve it, and none is attached",
+                    where);
+}
+
+const Program* Host::tail_call_target(std::uint64_t, std::uint64_t) { return nullptr; }
+
+namespace {
+
+Location at(const isa::Instruction& insn) {
+  Location where;
+  where.instruction = insn.slot;
+  return where;
+}
+
+std::vector<Slot> thread(std::span<const isa::Instruction> code, const std::vector<std::uint64_t>& wide,
+                         const detail::HandlerTable& table, bool tail_calls) {
+  std::vector<Slot> slots(isa::slot_count(code));
+  std::size_t wide_index = 0;
+  for (const isa::Instruction& insn : code) {
+    Slot& slot = slots[insn.slot];
+    slot.handler = table.handlers[static_cast<std::size_t>(insn.op)];
+    slot.dst = insn.dst;
+    slot.src = insn.src;
+    slot.off = insn.off;
+    slot.imm = insn.imm;
+    if (insn.op == isa::Op::call_helper && insn.imm == kTailCallHelper && tail_calls) {
+      slot.handler = table.tail_call();
+    }
+    if (insn.slots() == 2) {
+      // Both halves carry the resolved 64-bit value (low word here, high word next).
+      const std::uint64_t value = wide[wide_index++];
+      slot.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(value));
+      Slot& high = slots[insn.slot + 1];
+      high.handler = table.unavailable();
+      high.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(value >> 32));
+    }
+  }
+  return slots;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Instruction> code,
+                                                        const Environment& environment) {
+  XBPF_TRY(isa::validate(code));
+  const bool tail_calls = environment.host != nullptr && environment.host->supports_tail_calls();
+  std::vector<std::uint64_t> wide;
+  for (const isa::Instruction& insn : code) {
+    const isa::OpInfo& row = insn.info();
+    if (row.form == isa::Form::call_helper) {
+      const bool is_tail_call = insn.imm == kTailCallHelper && tail_calls;
+      if (!is_tail_call && (insn.imm < 0 || static_cast<std::size_t>(insn.imm) >= kMaxHelpers ||
+                            environment.helpers[static_cast<std::size_t>(insn.imm)] == nullptr)) {
+        return make_error("helper " + std::to_string(insn.imm) + " is not available", at(insn));
+      }
+    } else if (row.form == isa::Form::call_btf) {
+      return make_error("calls to kernel functions (call btf_id " + std::to_string(insn.imm) +
+                            ") are not supported",
+                        at(insn));
+    } else if (row.form == isa::Form::lddw) {
+      if (row.sem == isa::Sem::imm64) {
+        wide.push_back(insn.imm64());
+      } else if (row.sem == isa::Sem::code_addr) {
+        wide.push_back(static_cast<std::uint64_t>(insn.target()));
+      } else {
+        if (environment.host == nullptr) {
+          return make_error("'" + isa::format(insn, isa::Syntax::llvm) +
+                                "' needs the runtime to resolve it, and none is attached",
+                            at(insn));
+        }
+        Result<std::uint64_t> value = environment.host->resolve_lddw(insn);
+        if (!value) return std::move(value).error();
+        wide.push_back(*value);
+      }
+    }
+  }
+  std::shared_ptr<Program> program(new Program());
+  program->instructions_.assign(code.begin(), code.end());
+  program->environment_ = environment;
+  program->fast_ = thread(code, wide, detail::fast_handlers(), tail_calls);
+  program->checked_ = thread(code, wide, detail::checked_handlers(), tail_calls);
+  program->starts_.assign(program->fast_.size(), false);
+  for (const isa::Instruction& insn : code) {
+    program->starts_[insn.slot] = true;
+  }
+  return std::shared_ptr<const Program>(std::move(program));
+}
+
+Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
+                          RunState& state, Engine engine) {
+  state.instructions_executed = 0;
+  state.tail_calls = 0;
+  return engine == Engine::interpreter ? detail::run_fast(program, args, state)
+                                       : detail::run_checked(program, args, state);
+}
+
+std::string_view engine_name(Engine engine) {
+  return engine == Engine::interpreter ? "interp" : "interp-checked";
+}
+
+std::optional<Engine> parse_engine(std::string_view name) {
+  if (name == "interp" || name == "interpreter") return Engine::interpreter;
+  if (name == "interp-checked" || name == "checked") return Engine::checked;
+  return std::nullopt;
+}
+
+}  // namespace xbpf::vm

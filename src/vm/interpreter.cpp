@@ -1,0 +1,31 @@
+// The fast interpreter: no run-time checks beyond what the ISA defines (validation and, for
+// programs from the loader, the verifier have proved the rest).
+#include "vm/interpreter_internal.h"
+
+namespace xbpf::vm::detail {
+namespace {
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#define XBPF_CHECKED 0
+#define XBPF_RUN_IMPL run_fast_impl
+#include "vm/interpreter_body.inc"
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+HandlerTable fast_handlers() {
+  static const HandlerTable table = [] {
+    HandlerTable result{};
+    (void)run_fast_impl(nullptr, {}, nullptr, &result);
+    return result;
+  }();
+  return table;
+}
+
+Result<std::uint64_t> run_fast(const Program& program, std::span<const std::uint64_t> args,
+                               RunState& state) {
+  return run_fast_impl(&program, args, &state, nullptr);
+}
+
+}  // namespace xbpf::vm::detail

@@ -1,0 +1,22 @@
+// Internal to the interpreter translation units.
+#pragma once
+
+#include <string>
+
+#include "isa/syntax.h"
+#include "support/text.h"
+#include "vm/semantics.h"
+#include "vm/vm.h"
+
+namespace xbpf::vm::detail {
+
+Error fault_at(std::ptrdiff_t slot, std::string message);
+
+// Checked mode: may the program touch [address, address + size)? The stack of the running
+// function and its callers is [frame_pointer - 512, stack top).
+bool access_allowed(const RunState& state, std::uint64_t address, std::uint64_t size, bool write,
+                    std::uint64_t frame_pointer);
+std::string describe_violation(const RunState& state, std::uint64_t address, std::uint64_t size,
+                               bool write, std::uint64_t frame_pointer, std::size_t depth);
+
+}  // namespace xbpf::vm::detail

@@ -1,0 +1,164 @@
+// The eBPF virtual machine: programs prepared once, then run by the interpreter (fast or
+// checked mode). The runtime fills the helper table and resolves map references.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "isa/instruction.h"
+#include "support/error.h"
+
+namespace xbpf::vm {
+
+inline constexpr std::size_t kStackSize = 512;     // bytes per frame
+inline constexpr std::size_t kMaxCallDepth = 8;    // frames, including the entry function
+inline constexpr std::uint32_t kMaxTailCalls = 33;  // as in Linux (MAX_TAIL_CALL_CNT)
+inline constexpr std::int32_t kTailCallHelper = 12;  // bpf_tail_call
+inline constexpr std::size_t kMaxHelpers = 512;     // helper ids are below this
+
+class RunState;
+class Program;
+
+// A helper receives r1..r5 and the running program's state; its result goes to r0.
+using Helper = std::uint64_t (*)(std::uint64_t r1, std::uint64_t r2, std::uint64_t r3,
+                                 std::uint64_t r4, std::uint64_t r5, RunState& state);
+
+// What the embedder (the runtime, a test harness) provides to programs.
+class Host {
+ public:
+  virtual ~Host() = default;
+  // The value of an lddw with a pseudo source (map_by_fd, map_val, var_addr, map_by_idx, ...).
+  // code_addr is the VM's own: the target's instruction index.
+  virtual Result<std::uint64_t> resolve_lddw(const isa::Instruction& insn);
+  // bpf_tail_call(ctx, map, index): the program to continue with, or nullptr (the call then
+  // falls through). Only consulted when a program calls helper 12 and this host
+  // supports_tail_calls().
+  virtual const Program* tail_call_target(std::uint64_t map, std::uint64_t index);
+  virtual bool supports_tail_calls() const { return false; }
+};
+
+struct Environment {
+  // Indexed by helper id; a null entry is an unavailable helper.
+  std::array<Helper, kMaxHelpers> helpers{};
+  Host* host = nullptr;  // optional
+
+  void set_helper(std::int32_t id, Helper helper) { helpers.at(static_cast<std::size_t>(id)) = helper; }
+};
+
+// A memory region a program may touch in checked mode.
+struct Region {
+  std::uint64_t start = 0;
+  std::uint64_t size = 0;
+  bool writable = false;
+  std::string name;
+};
+
+// One pre-decoded slot of threaded code: the handler to jump to and the instruction's fields.
+struct alignas(16) Slot {
+  const void* handler;
+  std::uint8_t dst;
+  std::uint8_t src;
+  std::int16_t off;
+  std::int32_t imm;
+};
+static_assert(sizeof(Slot) == 16);
+
+enum class Engine { interpreter, checked };
+
+// A program ready to run: validated, lddw pseudo sources resolved, helpers checked against the
+// environment, threaded code built for both interpreter modes. Immutable and shareable: any
+// number of threads may run it at once.
+class Program {
+ public:
+  static Result<std::shared_ptr<const Program>> create(std::span<const isa::Instruction> code,
+                                                        const Environment& environment);
+
+  [[nodiscard]] std::span<const isa::Instruction> instructions() const { return instructions_; }
+  [[nodiscard]] const Environment& environment() const { return environment_; }
+  [[nodiscard]] std::size_t slot_count() const { return fast_.size(); }
+  // True where a slot starts an instruction (callx may only go there).
+  [[nodiscard]] bool is_instruction_start(std::uint64_t slot) const {
+    return slot < starts_.size() && starts_[slot];
+  }
+
+  // Internal to the interpreter.
+  [[nodiscard]] const Slot* code(Engine engine) const {
+    return engine == Engine::interpreter ? fast_.data() : checked_.data();
+  }
+
+ private:
+  Program() = default;
+  std::vector<isa::Instruction> instructions_;
+  Environment environment_;
+  std::vector<Slot> fast_;
+  std::vector<Slot> checked_;
+  std::vector<bool> starts_;
+};
+
+// Why a checked run stopped.
+struct Fault {
+  std::size_t pc = 0;  // slot
+  std::string message;
+};
+
+// Per-run inputs and state. Helpers see it; the checked mode checks memory against it.
+class RunState {
+ public:
+  RunState() = default;
+  RunState(const RunState&) = delete;
+  RunState& operator=(const RunState&) = delete;
+
+  // Memory the program may touch (checked mode): context, packet, map values... The stack is
+  // always allowed (the frames of the running function and its callers).
+  void add_region(Region region) { regions_.push_back(std::move(region)); }
+  [[nodiscard]] const std::vector<Region>& regions() const { return regions_; }
+  // Data seen by the legacy packet loads (ldabs/ldind).
+  void set_packet(std::span<const std::uint8_t> packet) { packet_ = packet; }
+  [[nodiscard]] std::span<const std::uint8_t> packet() const { return packet_; }
+  // The embedder's per-run data, for its helpers.
+  void* user = nullptr;
+
+  // Filled by the run: instructions executed (checked mode only), tail calls taken.
+  std::uint64_t instructions_executed = 0;
+  std::uint32_t tail_calls = 0;
+
+  // Stack memory for all frames, highest frame first. Exposed for diagnostics.
+  alignas(16) std::array<std::uint8_t, kStackSize * kMaxCallDepth> stack{};
+
+ private:
+  std::vector<Region> regions_;
+  std::span<const std::uint8_t> packet_;
+};
+
+// Runs a program with r1..r5 set from `args`. Returns r0, or an error naming the instruction
+// (a checked-mode violation, call depth exceeded, a bad callx target, an unsupported call).
+Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
+                          RunState& state, Engine engine = Engine::interpreter);
+
+std::string_view engine_name(Engine engine);
+std::optional<Engine> parse_engine(std::string_view name);
+
+namespace detail {
+// The interpreter entry points (one per mode). With program == nullptr they return the
+// handler table instead of running, indexed by isa::Op, then the extra handlers.
+struct HandlerTable {
+  const void* const* handlers;
+  const void* const* extra;  // [0] tail call, [1] an unavailable function
+  [[nodiscard]] const void* tail_call() const { return extra[0]; }
+  [[nodiscard]] const void* unavailable() const { return extra[1]; }
+};
+HandlerTable fast_handlers();
+HandlerTable checked_handlers();
+Result<std::uint64_t> run_fast(const Program& program, std::span<const std::uint64_t> args,
+                               RunState& state);
+Result<std::uint64_t> run_checked(const Program& program, std::span<const std::uint64_t> args,
+                                  RunState& state);
+}  // namespace detail
+
+}  // namespace xbpf::vm

@@ -1,0 +1,12 @@
+// The xbpf commands. Each parses its own arguments and returns an exit code.
+#pragma once
+
+#include "cli.h"
+
+namespace xbpf::cli {
+
+int command_asm(Args& args);
+int command_disasm(Args& args);
+int command_prog(Args& args);
+
+}  // namespace xbpf::cli

@@ -1,0 +1,86 @@
+#include "program_file.h"
+
+#include <algorithm>
+
+#include "isa/assembler.h"
+#include "support/files.h"
+
+namespace xbpf::cli {
+namespace {
+
+bool looks_like_text(const std::vector<std::uint8_t>& bytes) {
+  if (bytes.empty()) return false;
+  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) {
+    return b == '\n' || b == '\r' || b == '\t' || (b >= 0x20 && b < 0x7f);
+  });
+}
+
+bool has_extension(const std::string& path, std::string_view extension) {
+  return path.size() > extension.size() && path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
+}
+
+constexpr std::uint32_t kRelocationCall = 10;  // R_BPF_64_32: the imm of a call
+
+Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> bytes) {
+  Result<object::ElfFile> elf = object::ElfFile::parse(std::move(bytes), path);
+  if (!elf) return std::move(elf).error();
+  ProgramFile file{path, FileKind::elf, {}};
+  for (const object::ElfSection& section : elf->sections()) {
+    if (!section.executable() || section.size == 0) continue;
+    Result<std::vector<isa::Instruction>> decoded = isa::decode(section.data);
+    if (!decoded) {
+      Error error = std::move(decoded).error();
+      error.where.file = path;
+      error.where.section = section.name;
+      return error;
+    }
+    CodeSection code{section.name, std::move(*decoded), {}, {}};
+    for (const object::ElfSymbol& symbol : elf->symbols()) {
+      if (symbol.section != section.index || symbol.type == object::kSymbolSection ||
+          symbol.name.empty() || (symbol.type != object::kSymbolFunc && symbol.type != object::kSymbolNoType)) {
+        continue;
+      }
+      code.symbols.push_back({static_cast<std::uint32_t>(symbol.value / isa::kSlotSize), symbol.name});
+    }
+    Result<std::vector<object::ElfRelocation>> relocations = elf->relocations_for(section.index);
+    if (!relocations) return std::move(relocations).error();
+    for (const object::ElfRelocation& relocation : *relocations) {
+      if (relocation.type == kRelocationCall) {
+        code.call_names[static_cast<std::uint32_t>(relocation.offset / isa::kSlotSize)] =
+            elf->symbols()[relocation.symbol].name;
+      }
+    }
+    file.sections.push_back(std::move(code));
+  }
+  return file;
+}
+
+}  // namespace
+
+Result<ProgramFile> read_program_file(const std::string& path) {
+  Result<std::vector<std::uint8_t>> bytes = read_file(path);
+  if (!bytes) return std::move(bytes).error();
+  if (object::is_elf(*bytes)) return read_elf(path, std::move(*bytes));
+  if (has_extension(path, ".s") || has_extension(path, ".S") || has_extension(path, ".asm") ||
+      looks_like_text(*bytes)) {
+    isa::AssembleOptions options;
+    options.file_name = path;
+    Result<std::vector<isa::Instruction>> program =
+        isa::assemble(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), options);
+    if (!program) return std::move(program).error();
+    ProgramFile file{path, FileKind::assembly, {}};
+    file.sections.push_back(CodeSection{"", std::move(*program), {}, {}});
+    return file;
+  }
+  Result<std::vector<isa::Instruction>> program = isa::decode(*bytes);
+  if (!program) {
+    Error error = std::move(program).error();
+    error.where.file = path;
+    return error;
+  }
+  ProgramFile file{path, FileKind::raw, {}};
+  file.sections.push_back(CodeSection{"", std::move(*program), {}, {}});
+  return file;
+}
+
+}  // namespace xbpf::cli
