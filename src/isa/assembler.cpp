@@ -292,7 +292,8 @@ Result<std::vector<Instruction>> assemble(std::string_view source, const Assembl
     while (tokens.size() >= 2 && tokens[0].kind == TokenKind::ident && tokens[1].text == ":") {
       const std::string name(tokens[0].text);
       if (!labels.emplace(name, parsed.size()).second) {
-        return make_error("label '" + name + "' is defined twice", where(options, number, tokens[0].column));
+        return make_error("label '" + name + "' is defined twice",
+                          where(options, number, tokens[0].column));
       }
       tokens.erase(tokens.begin(), tokens.begin() + 2);
     }

@@ -21,7 +21,8 @@ struct AssembleOptions {
 // `code_addr(...)` may name them. Comments start with '#', ';' or '//'. In the conformance
 // syntax, a jump to the undefined label `exit` goes to the last exit instruction, as the
 // bpf_conformance suite expects. Errors give line and column.
-Result<std::vector<Instruction>> assemble(std::string_view source, const AssembleOptions& options = {});
+Result<std::vector<Instruction>> assemble(std::string_view source,
+                                          const AssembleOptions& options = {});
 
 // Assembles one instruction (no labels).
 Result<Instruction> assemble_one(std::string_view line, Syntax syntax);

@@ -135,9 +135,9 @@ Status check_fields(const Instruction& insn, const RawSlot& raw, std::size_t slo
                       at(slot));
   }
   if (raw.dst == kFramePointer && writes_dst(row.form, row.sem)) {
-    return make_error("r10 is the read-only frame pointer: " + std::string(row.name) +
-                          " cannot write it",
-                      at(slot));
+    return make_error(
+        "r10 is the read-only frame pointer: " + std::string(row.name) + " cannot write it",
+        at(slot));
   }
   return {};
 }
@@ -171,10 +171,9 @@ RawSlot read_slot(std::span<const std::uint8_t> bytes, std::size_t slot) {
   raw.dst = p[1] & 0x0f;
   raw.src = static_cast<std::uint8_t>(p[1] >> 4);
   raw.off = static_cast<std::int16_t>(static_cast<std::uint16_t>(p[2] | (p[3] << 8)));
-  raw.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(p[4]) |
-                                      (static_cast<std::uint32_t>(p[5]) << 8) |
-                                      (static_cast<std::uint32_t>(p[6]) << 16) |
-                                      (static_cast<std::uint32_t>(p[7]) << 24));
+  raw.imm = static_cast<std::int32_t>(
+      static_cast<std::uint32_t>(p[4]) | (static_cast<std::uint32_t>(p[5]) << 8) |
+      (static_cast<std::uint32_t>(p[6]) << 16) | (static_cast<std::uint32_t>(p[7]) << 24));
   return raw;
 }
 
@@ -182,9 +181,8 @@ Result<std::vector<Instruction>> decode(std::span<const std::uint8_t> bytes) {
   if (bytes.size() % kSlotSize != 0) {
     Location where;
     where.byte_offset = bytes.size() - bytes.size() % kSlotSize;
-    return make_error("program size " + std::to_string(bytes.size()) +
-                          " is not a multiple of 8 bytes",
-                      where);
+    return make_error(
+        "program size " + std::to_string(bytes.size()) + " is not a multiple of 8 bytes", where);
   }
   const std::size_t slot_total = bytes.size() / kSlotSize;
   std::vector<Instruction> program;
@@ -210,9 +208,8 @@ Result<std::vector<Instruction>> decode(std::span<const std::uint8_t> bytes) {
       const Sem sem = insn.info().sem;
       if (insn.next_imm != 0 && sem != Sem::imm64 && sem != Sem::map_val_fd &&
           sem != Sem::map_val_idx) {
-        return make_error("reserved field next_imm must be 0 in " +
-                              std::string(insn.info().name) + " (found " +
-                              std::to_string(insn.next_imm) + ")",
+        return make_error("reserved field next_imm must be 0 in " + std::string(insn.info().name) +
+                              " (found " + std::to_string(insn.next_imm) + ")",
                           at(slot + 1));
       }
       ++slot;
@@ -256,16 +253,14 @@ Status validate(std::span<const Instruction> program) {
     }
     if (inner[static_cast<std::size_t>(target)]) {
       return make_error(std::string(what) + " target " + std::to_string(target) +
-                            " is in the middle of the lddw at insn " +
-                            std::to_string(target - 1),
+                            " is in the middle of the lddw at insn " + std::to_string(target - 1),
                         at(insn.slot));
     }
   }
   const Instruction& last = program.back();
   const Form last_form = last.info().form;
   if (last_form != Form::exit && last_form != Form::jump && last_form != Form::jump_long) {
-    return make_error("last instruction must be exit or ja, found " +
-                          std::string(last.info().name),
+    return make_error("last instruction must be exit or ja, found " + std::string(last.info().name),
                       at(last.slot));
   }
   return {};
@@ -284,12 +279,11 @@ void encode(const Instruction& insn, std::vector<std::uint8_t>& out) {
   auto put = [&out](std::uint8_t opcode, std::uint8_t regs, std::int16_t off, std::int32_t imm) {
     const auto uoff = static_cast<std::uint16_t>(off);
     const auto uimm = static_cast<std::uint32_t>(imm);
-    out.insert(out.end(), {opcode, regs, static_cast<std::uint8_t>(uoff & 0xff),
-                           static_cast<std::uint8_t>(uoff >> 8),
-                           static_cast<std::uint8_t>(uimm & 0xff),
-                           static_cast<std::uint8_t>((uimm >> 8) & 0xff),
-                           static_cast<std::uint8_t>((uimm >> 16) & 0xff),
-                           static_cast<std::uint8_t>(uimm >> 24)});
+    out.insert(
+        out.end(),
+        {opcode, regs, static_cast<std::uint8_t>(uoff & 0xff), static_cast<std::uint8_t>(uoff >> 8),
+         static_cast<std::uint8_t>(uimm & 0xff), static_cast<std::uint8_t>((uimm >> 8) & 0xff),
+         static_cast<std::uint8_t>((uimm >> 16) & 0xff), static_cast<std::uint8_t>(uimm >> 24)});
   };
   const auto regs = static_cast<std::uint8_t>((insn.src << 4) | (insn.dst & 0x0f));
   put(insn.info().opcode, regs, insn.off, insn.imm);

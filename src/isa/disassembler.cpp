@@ -18,7 +18,8 @@ std::string annotation(std::int64_t target, const std::vector<ListingSymbol>& so
   }
   std::string name = base ? base->name : section;
   if (name.empty()) return "";
-  const std::int64_t delta = (target - (base ? base->slot : 0)) * static_cast<std::int64_t>(kSlotSize);
+  const std::int64_t delta =
+      (target - (base ? base->slot : 0)) * static_cast<std::int64_t>(kSlotSize);
   if (delta != 0) {
     name += "+" + to_hex(static_cast<std::uint64_t>(delta));
   }
@@ -60,7 +61,8 @@ std::string disassemble(std::span<const Instruction> program, const ListingOptio
     if (form == Form::call_local) {
       auto name = options.call_names.find(insn.slot);
       if (name != options.call_names.end()) {
-        text = options.syntax == Syntax::llvm ? "call " + name->second : "call local " + name->second;
+        text =
+            options.syntax == Syntax::llvm ? "call " + name->second : "call local " + name->second;
       }
     }
     if (options.addresses) {

@@ -12,7 +12,7 @@
 
 namespace xbpf::isa {
 
-inline constexpr std::size_t kSlotSize = 8;   // bytes per instruction slot
+inline constexpr std::size_t kSlotSize = 8;    // bytes per instruction slot
 inline constexpr std::uint8_t kRegCount = 11;  // r0..r10
 inline constexpr std::uint8_t kFramePointer = 10;
 

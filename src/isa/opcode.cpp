@@ -7,8 +7,8 @@ namespace {
 
 constexpr std::array<OpInfo, kOpCount> kTable = {{
 #define XBPF_INSN(name, opcode, match, value, form, width, sem, llvm, conf, group) \
-  {Op::name, #name, opcode, Match::match, value, Form::form, width, Sem::sem, llvm, conf, \
-   Group::group},
+  {Op::name, #name,    opcode, Match::match, value,       Form::form,              \
+   width,    Sem::sem, llvm,   conf,         Group::group},
 #include "isa/opcodes.def"
 #undef XBPF_INSN
 }};
@@ -67,11 +67,8 @@ bool writes_dst(Form form, Sem sem) {
     case Form::alu_movsx:
     case Form::byteswap:
     case Form::lddw:
-    case Form::ldx:
-      return true;
-    default:
-      (void)sem;
-      return false;
+    case Form::ldx: return true;
+    default: (void)sem; return false;
   }
 }
 

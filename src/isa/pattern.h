@@ -14,12 +14,18 @@ namespace xbpf::isa::detail {
 
 enum class Placeholder : std::uint8_t {
   none,
-  d, dw, s, sw,       // registers and their 32-bit views
-  imm, imm64, next_imm,
-  off,                // memory offset
-  target, target32,   // branch targets in the offset or imm field
-  func,               // local function target (imm, relative)
-  skb_off,            // legacy indirect packet offset (imm), omitted when zero
+  d,
+  dw,
+  s,
+  sw,  // registers and their 32-bit views
+  imm,
+  imm64,
+  next_imm,
+  off,  // memory offset
+  target,
+  target32,  // branch targets in the offset or imm field
+  func,      // local function target (imm, relative)
+  skb_off,   // legacy indirect packet offset (imm), omitted when zero
 };
 
 Placeholder placeholder_named(std::string_view name);

@@ -15,10 +15,9 @@ bool is_ident_start(char c) {
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 
 // Longest first.
-constexpr std::string_view kPuncts[] = {"<<=", ">>=", "+=", "-=", "*=", "/=", "|=", "&=",
-                                        "^=",  "%=",  "==", "!=", ">=", "<=", "<",  ">",
-                                        "=",   "(",   ")",  "[",  "]",  "*",  ",",  "+",
-                                        "-",   "&",   ":"};
+constexpr std::string_view kPuncts[] = {"<<=", ">>=", "+=", "-=", "*=", "/=", "|=", "&=", "^=",
+                                        "%=",  "==",  "!=", ">=", "<=", "<",  ">",  "=",  "(",
+                                        ")",   "[",   "]",  "*",  ",",  "+",  "-",  "&",  ":"};
 
 }  // namespace
 
@@ -55,7 +54,8 @@ bool tokenize(std::string_view text, bool is_pattern, std::vector<Token>& out,
       token.kind = TokenKind::placeholder;
       token.placeholder = placeholder_named(text.substr(i + 1, close - i - 1));
       i = close + 1;
-    } else if (is_ident_start(c) || (c == '%' && i + 1 < text.size() && is_ident_start(text[i + 1]))) {
+    } else if (is_ident_start(c) ||
+               (c == '%' && i + 1 < text.size() && is_ident_start(text[i + 1]))) {
       ++i;
       while (i < text.size() && is_ident_char(text[i])) ++i;
       token.kind = TokenKind::ident;
@@ -129,8 +129,8 @@ std::string signed_text(long long value, bool plus) {
 // " + 4" / " - 4" (LLVM) or "+4" / "-4" (conformance); "" for a zero conformance offset.
 std::string offset_text(long long value, Syntax syntax, bool omit_zero) {
   if (value == 0 && omit_zero) return "";
-  const unsigned long long magnitude =
-      value < 0 ? 0ULL - static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value);
+  const unsigned long long magnitude = value < 0 ? 0ULL - static_cast<unsigned long long>(value)
+                                                 : static_cast<unsigned long long>(value);
   const char* sign = value < 0 ? "-" : "+";
   if (syntax == Syntax::llvm) return std::string(" ") + sign + " " + std::to_string(magnitude);
   return sign + std::to_string(magnitude);

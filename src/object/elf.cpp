@@ -35,15 +35,16 @@ Result<std::string> string_at(std::span<const std::uint8_t> table, std::uint64_t
                               const Location& where, std::string_view what) {
   if (offset >= table.size()) {
     return make_error(std::string(what) + " name offset " + std::to_string(offset) +
-                          " is outside its string table (" + std::to_string(table.size()) + " bytes)",
+                          " is outside its string table (" + std::to_string(table.size()) +
+                          " bytes)",
                       where);
   }
   const auto* start = table.data() + offset;
   const void* end = std::memchr(start, 0, table.size() - static_cast<std::size_t>(offset));
   if (end == nullptr) {
-    return make_error(std::string(what) + " name at offset " + std::to_string(offset) +
-                          " is not NUL-terminated",
-                      where);
+    return make_error(
+        std::string(what) + " name at offset " + std::to_string(offset) + " is not NUL-terminated",
+        where);
   }
   return std::string(reinterpret_cast<const char*>(start),
                      static_cast<std::size_t>(static_cast<const std::uint8_t*>(end) - start));
@@ -52,7 +53,8 @@ Result<std::string> string_at(std::span<const std::uint8_t> table, std::uint64_t
 }  // namespace
 
 bool is_elf(std::span<const std::uint8_t> bytes) {
-  return bytes.size() >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
+  return bytes.size() >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' &&
+         bytes[3] == 'F';
 }
 
 Location ElfFile::where(std::string_view section) const {
@@ -85,28 +87,38 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
   if (!is_elf(*file.bytes_)) return fail("not an ELF file (bad magic)", 0);
   if (!in.has(0, kHeaderSize)) {
     return fail("truncated ELF header: " + std::to_string(file.bytes_->size()) +
-                    " bytes, expected at least 64", 0);
+                    " bytes, expected at least 64",
+                0);
   }
-  if (in.u(4, 1) != 2) return fail("not a 64-bit ELF file (class " + std::to_string(in.u(4, 1)) + ", expected 2)", 4);
-  if (in.u(5, 1) != 1) return fail("not a little-endian ELF file (data encoding " + std::to_string(in.u(5, 1)) + ", expected 1)", 5);
+  if (in.u(4, 1) != 2)
+    return fail("not a 64-bit ELF file (class " + std::to_string(in.u(4, 1)) + ", expected 2)", 4);
+  if (in.u(5, 1) != 1)
+    return fail("not a little-endian ELF file (data encoding " + std::to_string(in.u(5, 1)) +
+                    ", expected 1)",
+                5);
   file.machine_ = static_cast<std::uint16_t>(in.u(18, 2));
   if (file.machine_ != kMachineBpf) {
-    return fail("not a BPF object (e_machine " + std::to_string(file.machine_) + ", expected 247 EM_BPF)", 18);
+    return fail(
+        "not a BPF object (e_machine " + std::to_string(file.machine_) + ", expected 247 EM_BPF)",
+        18);
   }
   const std::uint64_t shoff = in.u(40, 8);
   const std::uint64_t shentsize = in.u(58, 2);
   const std::uint64_t shnum = in.u(60, 2);
   const std::uint64_t shstrndx = in.u(62, 2);
   if (shnum == 0) return file;  // no sections: nothing to load, but well-formed
-  if (shentsize != 64) return fail("section header size " + std::to_string(shentsize) + ", expected 64", 58);
+  if (shentsize != 64)
+    return fail("section header size " + std::to_string(shentsize) + ", expected 64", 58);
   if (!in.has(shoff, shnum * shentsize)) {
     return fail("section header table (" + std::to_string(shnum) + " entries at " + to_hex(shoff) +
-                    ") runs past the end of the file (" + std::to_string(file.bytes_->size()) + " bytes)",
+                    ") runs past the end of the file (" + std::to_string(file.bytes_->size()) +
+                    " bytes)",
                 40);
   }
   if (shstrndx >= shnum) {
     return fail("section name table index " + std::to_string(shstrndx) + " is out of range (" +
-                    std::to_string(shnum) + " sections)", 62);
+                    std::to_string(shnum) + " sections)",
+                62);
   }
 
   file.sections_.resize(static_cast<std::size_t>(shnum));
@@ -125,8 +137,9 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
     if (section.type != kSectionNobits && section.type != 0) {
       if (!in.has(section.offset, section.size)) {
         return fail("section " + std::to_string(i) + " (" + std::to_string(section.size) +
-                        " bytes at " + to_hex(section.offset) + ") runs past the end of the file (" +
-                        std::to_string(file.bytes_->size()) + " bytes)",
+                        " bytes at " + to_hex(section.offset) +
+                        ") runs past the end of the file (" + std::to_string(file.bytes_->size()) +
+                        " bytes)",
                     at + 24);
       }
       section.data = in.span(section.offset, section.size);
@@ -134,7 +147,8 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
   }
   const ElfSection& names = file.sections_[static_cast<std::size_t>(shstrndx)];
   if (names.type != kSectionStrtab) {
-    return fail("section name table (section " + std::to_string(shstrndx) + ") is not a string table");
+    return fail("section name table (section " + std::to_string(shstrndx) +
+                ") is not a string table");
   }
   for (ElfSection& section : file.sections_) {
     Result<std::string> name = string_at(names.data, in.u(shoff + section.index * shentsize, 4),
@@ -151,7 +165,8 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
                       std::to_string(section.size) + " do not fit 24-byte entries",
                   std::nullopt, section.name);
     }
-    if (section.link >= file.sections_.size() || file.sections_[section.link].type != kSectionStrtab) {
+    if (section.link >= file.sections_.size() ||
+        file.sections_[section.link].type != kSectionStrtab) {
       return fail("symbol table links to section " + std::to_string(section.link) +
                       ", which is not a string table",
                   std::nullopt, section.name);
@@ -172,7 +187,8 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
                                            "symbol " + std::to_string(i));
       if (!name) return std::move(name).error();
       symbol.name = std::move(*name);
-      if (symbol.type == kSymbolSection && symbol.name.empty() && symbol.section < file.sections_.size()) {
+      if (symbol.type == kSymbolSection && symbol.name.empty() &&
+          symbol.section < file.sections_.size()) {
         symbol.name = file.sections_[symbol.section].name;
       }
       file.symbols_.push_back(std::move(symbol));
@@ -185,7 +201,8 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
 Result<std::vector<ElfRelocation>> ElfFile::relocations_for(std::size_t target) const {
   std::vector<ElfRelocation> relocations;
   for (const ElfSection& section : sections_) {
-    if ((section.type != kSectionRel && section.type != kSectionRela) || section.info != target) continue;
+    if ((section.type != kSectionRel && section.type != kSectionRela) || section.info != target)
+      continue;
     const bool rela = section.type == kSectionRela;
     const std::uint64_t entry = rela ? 24 : 16;
     if (section.size % entry != 0) {

@@ -36,7 +36,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return state_.index() == 0; }
@@ -79,10 +79,10 @@ inline Error make_error(std::string message, Location where = {}) {
 }  // namespace xbpf
 
 // Propagate an error from an expression yielding a Result or Status.
-#define XBPF_TRY(expr)                     \
-  do {                                     \
-    auto xbpf_try_result_ = (expr);        \
-    if (!xbpf_try_result_.ok()) {          \
+#define XBPF_TRY(expr)                            \
+  do {                                            \
+    auto xbpf_try_result_ = (expr);               \
+    if (!xbpf_try_result_.ok()) {                 \
       return std::move(xbpf_try_result_).error(); \
-    }                                      \
+    }                                             \
   } while (false)

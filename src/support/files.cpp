@@ -41,14 +41,16 @@ Status write_file(const std::string& path, std::span<const std::uint8_t> bytes) 
   errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return file_error(path, "cannot create");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return file_error(path, "cannot write");
   return {};
 }
 
 Status write_text_file(const std::string& path, std::string_view text) {
-  return write_file(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  return write_file(path,
+                    std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace xbpf

@@ -56,7 +56,8 @@ Result<ConformanceTest> parse_conformance(std::string_view text, const std::stri
       if (!value || value->negative) {
         return make_error("bad '-- raw' word '" + std::string(word) + "'", at_line(file, 0));
       }
-      for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<std::uint8_t>(value->magnitude >> (8 * b)));
+      for (int b = 0; b < 8; ++b)
+        bytes.push_back(static_cast<std::uint8_t>(value->magnitude >> (8 * b)));
     }
     test.raw = std::move(bytes);
   }
@@ -92,7 +93,9 @@ Result<std::uint64_t> ConformanceHost::resolve_lddw(const isa::Instruction& insn
                           std::to_string(kObjects - 1) + ")",
                       where);
   }
-  Object* object = by_fd ? &maps_by_fd_[insn.imm] : by_idx ? &maps_by_idx_[insn.imm] : &variables_[insn.imm];
+  Object* object = by_fd    ? &maps_by_fd_[insn.imm]
+                   : by_idx ? &maps_by_idx_[insn.imm]
+                            : &variables_[insn.imm];
   const auto base = reinterpret_cast<std::uint64_t>(object->value);
   if (sem == isa::Sem::map_val_fd || sem == isa::Sem::map_val_idx) {
     return base + static_cast<std::uint64_t>(static_cast<std::int64_t>(insn.next_imm));
@@ -104,16 +107,20 @@ Result<std::uint64_t> ConformanceHost::resolve_lddw(const isa::Instruction& insn
 void ConformanceHost::add_regions(vm::RunState& state) {
   for (int i = 0; i < kObjects; ++i) {
     const std::string n = std::to_string(i);
-    state.add_region({reinterpret_cast<std::uint64_t>(maps_by_fd_[i].value), kValueSize, true, "map fd " + n});
-    state.add_region({reinterpret_cast<std::uint64_t>(maps_by_idx_[i].value), kValueSize, true, "map idx " + n});
-    state.add_region({reinterpret_cast<std::uint64_t>(variables_[i].value), kValueSize, true, "variable " + n});
+    state.add_region(
+        {reinterpret_cast<std::uint64_t>(maps_by_fd_[i].value), kValueSize, true, "map fd " + n});
+    state.add_region(
+        {reinterpret_cast<std::uint64_t>(maps_by_idx_[i].value), kValueSize, true, "map idx " + n});
+    state.add_region(
+        {reinterpret_cast<std::uint64_t>(variables_[i].value), kValueSize, true, "variable " + n});
   }
 }
 
 Result<std::uint64_t> run_conformance_program(std::span<const isa::Instruction> program,
                                               std::vector<std::uint8_t> memory, vm::Engine engine) {
   ConformanceHost host;
-  Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(program, host.environment());
+  Result<std::shared_ptr<const vm::Program>> prepared =
+      vm::Program::create(program, host.environment());
   if (!prepared) return std::move(prepared).error();
   vm::RunState state;
   host.add_regions(state);
@@ -158,18 +165,23 @@ Status check_conformance(const ConformanceTest& test, vm::Engine engine) {
                                      : run_conformance_program(program, test.memory, engine);
   if (test.error) {
     if (r0) {
-      return make_error("expected error '" + *test.error + "', but the program returned " + to_hex(*r0),
-                        at_line(test.file, 0));
+      return make_error(
+          "expected error '" + *test.error + "', but the program returned " + to_hex(*r0),
+          at_line(test.file, 0));
     }
     if (r0.error().to_string().find(*test.error) == std::string::npos) {
-      return make_error("expected error '" + *test.error + "', got '" + r0.error().to_string() + "'",
-                        at_line(test.file, 0));
+      return make_error(
+          "expected error '" + *test.error + "', got '" + r0.error().to_string() + "'",
+          at_line(test.file, 0));
     }
     return {};
   }
-  if (!r0) return make_error("expected " + to_hex(*test.result) + ", got error: " + r0.error().to_string(), at_line(test.file, 0));
+  if (!r0)
+    return make_error("expected " + to_hex(*test.result) + ", got error: " + r0.error().to_string(),
+                      at_line(test.file, 0));
   if (*r0 != *test.result) {
-    return make_error("expected " + to_hex(*test.result) + ", got " + to_hex(*r0), at_line(test.file, 0));
+    return make_error("expected " + to_hex(*test.result) + ", got " + to_hex(*r0),
+                      at_line(test.file, 0));
   }
   return {};
 }

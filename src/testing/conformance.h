@@ -17,8 +17,8 @@ namespace xbpf::testing {
 
 struct ConformanceTest {
   std::string file;
-  std::string assembly;             // the `-- asm` section, if any
-  std::size_t assembly_line = 0;    // line of the first `-- asm` line in the file
+  std::string assembly;                          // the `-- asm` section, if any
+  std::size_t assembly_line = 0;                 // line of the first `-- asm` line in the file
   std::optional<std::vector<std::uint8_t>> raw;  // the `-- raw` section, as bytes
   std::vector<std::uint8_t> memory;
   std::optional<std::uint64_t> result;

@@ -61,8 +61,8 @@ std::string describe_violation(const RunState& state, std::uint64_t address, std
   };
   std::vector<Candidate> candidates;
   const std::uint64_t stack_low = frame_pointer - kStackSize;
-  candidates.push_back({"the stack (frame " + std::to_string(depth) + ")", stack_low,
-                        stack_top(state) - stack_low});
+  candidates.push_back(
+      {"the stack (frame " + std::to_string(depth) + ")", stack_low, stack_top(state) - stack_low});
   for (const Region& region : state.regions()) {
     candidates.push_back({region.name, region.start, region.size});
   }

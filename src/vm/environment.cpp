@@ -22,8 +22,9 @@ Location at(const isa::Instruction& insn) {
   return where;
 }
 
-std::vector<Slot> thread(std::span<const isa::Instruction> code, const std::vector<std::uint64_t>& wide,
-                         const detail::HandlerTable& table, bool tail_calls) {
+std::vector<Slot> thread(std::span<const isa::Instruction> code,
+                         const std::vector<std::uint64_t>& wide, const detail::HandlerTable& table,
+                         bool tail_calls) {
   std::vector<Slot> slots(isa::slot_count(code));
   std::size_t wide_index = 0;
   for (const isa::Instruction& insn : code) {
@@ -51,7 +52,7 @@ std::vector<Slot> thread(std::span<const isa::Instruction> code, const std::vect
 }  // namespace
 
 Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Instruction> code,
-                                                        const Environment& environment) {
+                                                       const Environment& environment) {
   XBPF_TRY(isa::validate(code));
   const bool tail_calls = environment.host != nullptr && environment.host->supports_tail_calls();
   std::vector<std::uint64_t> wide;

@@ -40,14 +40,26 @@ inline u64 alu64_smod(u64 a, u64 b) {
 inline u64 alu64_xor_(u64 a, u64 b) { return a ^ b; }
 inline u64 alu64_mov(u64, u64 b) { return b; }
 inline u64 alu64_arsh(u64 a, u64 b) { return static_cast<u64>(static_cast<s64>(a) >> (b & 63)); }
-inline u64 alu64_movsx8(u64, u64 b) { return static_cast<u64>(static_cast<s64>(static_cast<std::int8_t>(b))); }
-inline u64 alu64_movsx16(u64, u64 b) { return static_cast<u64>(static_cast<s64>(static_cast<std::int16_t>(b))); }
-inline u64 alu64_movsx32(u64, u64 b) { return static_cast<u64>(static_cast<s64>(static_cast<s32>(b))); }
+inline u64 alu64_movsx8(u64, u64 b) {
+  return static_cast<u64>(static_cast<s64>(static_cast<std::int8_t>(b)));
+}
+inline u64 alu64_movsx16(u64, u64 b) {
+  return static_cast<u64>(static_cast<s64>(static_cast<std::int16_t>(b)));
+}
+inline u64 alu64_movsx32(u64, u64 b) {
+  return static_cast<u64>(static_cast<s64>(static_cast<s32>(b)));
+}
 
 // 32-bit ALU: operands are the low halves; the result is zero-extended.
-inline u64 alu32_add(u64 a, u64 b) { return static_cast<u32>(static_cast<u32>(a) + static_cast<u32>(b)); }
-inline u64 alu32_sub(u64 a, u64 b) { return static_cast<u32>(static_cast<u32>(a) - static_cast<u32>(b)); }
-inline u64 alu32_mul(u64 a, u64 b) { return static_cast<u32>(static_cast<u32>(a) * static_cast<u32>(b)); }
+inline u64 alu32_add(u64 a, u64 b) {
+  return static_cast<u32>(static_cast<u32>(a) + static_cast<u32>(b));
+}
+inline u64 alu32_sub(u64 a, u64 b) {
+  return static_cast<u32>(static_cast<u32>(a) - static_cast<u32>(b));
+}
+inline u64 alu32_mul(u64 a, u64 b) {
+  return static_cast<u32>(static_cast<u32>(a) * static_cast<u32>(b));
+}
 inline u64 alu32_div(u64 a, u64 b) {
   const u32 d = static_cast<u32>(b);
   return d ? static_cast<u32>(a) / d : 0;
@@ -76,8 +88,12 @@ inline u64 alu32_smod(u64 a, u64 b) {
 inline u64 alu32_xor_(u64 a, u64 b) { return static_cast<u32>(a ^ b); }
 inline u64 alu32_mov(u64, u64 b) { return static_cast<u32>(b); }
 inline u64 alu32_arsh(u64 a, u64 b) { return static_cast<u32>(static_cast<s32>(a) >> (b & 31)); }
-inline u64 alu32_movsx8(u64, u64 b) { return static_cast<u32>(static_cast<s32>(static_cast<std::int8_t>(b))); }
-inline u64 alu32_movsx16(u64, u64 b) { return static_cast<u32>(static_cast<s32>(static_cast<std::int16_t>(b))); }
+inline u64 alu32_movsx8(u64, u64 b) {
+  return static_cast<u32>(static_cast<s32>(static_cast<std::int8_t>(b)));
+}
+inline u64 alu32_movsx16(u64, u64 b) {
+  return static_cast<u32>(static_cast<s32>(static_cast<std::int16_t>(b)));
+}
 
 // Byte swaps (END). The host is little-endian: le is a truncation, be and bswap swap.
 inline u64 swap_le16(u64 a) { return static_cast<std::uint16_t>(a); }

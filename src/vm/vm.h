@@ -16,11 +16,11 @@
 
 namespace xbpf::vm {
 
-inline constexpr std::size_t kStackSize = 512;     // bytes per frame
-inline constexpr std::size_t kMaxCallDepth = 8;    // frames, including the entry function
-inline constexpr std::uint32_t kMaxTailCalls = 33;  // as in Linux (MAX_TAIL_CALL_CNT)
+inline constexpr std::size_t kStackSize = 512;       // bytes per frame
+inline constexpr std::size_t kMaxCallDepth = 8;      // frames, including the entry function
+inline constexpr std::uint32_t kMaxTailCalls = 33;   // as in Linux (MAX_TAIL_CALL_CNT)
 inline constexpr std::int32_t kTailCallHelper = 12;  // bpf_tail_call
-inline constexpr std::size_t kMaxHelpers = 512;     // helper ids are below this
+inline constexpr std::size_t kMaxHelpers = 512;      // helper ids are below this
 
 class RunState;
 class Program;
@@ -48,7 +48,9 @@ struct Environment {
   std::array<Helper, kMaxHelpers> helpers{};
   Host* host = nullptr;  // optional
 
-  void set_helper(std::int32_t id, Helper helper) { helpers.at(static_cast<std::size_t>(id)) = helper; }
+  void set_helper(std::int32_t id, Helper helper) {
+    helpers.at(static_cast<std::size_t>(id)) = helper;
+  }
 };
 
 // A memory region a program may touch in checked mode.
@@ -77,7 +79,7 @@ enum class Engine { interpreter, checked };
 class Program {
  public:
   static Result<std::shared_ptr<const Program>> create(std::span<const isa::Instruction> code,
-                                                        const Environment& environment);
+                                                       const Environment& environment);
 
   [[nodiscard]] std::span<const isa::Instruction> instructions() const { return instructions_; }
   [[nodiscard]] const Environment& environment() const { return environment_; }

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--verbose" || arg == "-v") {
       verbose = true;
     } else if (arg == "--shared") {
-      const fs::path shared = platform::environment_variable("XBPF_SHARED_DIR").value_or(XBPF_DEFAULT_SHARED_DIR);
+      const fs::path shared =
+          platform::environment_variable("XBPF_SHARED_DIR").value_or(XBPF_DEFAULT_SHARED_DIR);
       const fs::path suite = shared / "conformance";
       if (fs::is_directory(suite)) {
         directories.push_back(suite);
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
       if (entry.path().extension() == ".data") files.push_back(entry.path());
     }
     if (error) {
-      std::fprintf(stderr, "cannot list %s: %s\n", directory.string().c_str(), error.message().c_str());
+      std::fprintf(stderr, "cannot list %s: %s\n", directory.string().c_str(),
+                   error.message().c_str());
       return 2;
     }
     if (files.empty()) {
@@ -73,14 +75,17 @@ int main(int argc, char** argv) {
       for (const fs::path& path : files) {
         Result<std::string> text = read_text_file(path.string());
         Result<testing::ConformanceTest> test =
-            text ? testing::parse_conformance(*text, path.string()) : Result<testing::ConformanceTest>(text.error());
-        const Status status = test ? testing::check_conformance(*test, engine) : Status(test.error());
+            text ? testing::parse_conformance(*text, path.string())
+                 : Result<testing::ConformanceTest>(text.error());
+        const Status status =
+            test ? testing::check_conformance(*test, engine) : Status(test.error());
         if (status.ok()) {
           ++passed;
           if (verbose) std::printf("PASS %s\n", path.filename().string().c_str());
         } else {
           ++failed;
-          std::printf("FAIL %s: %s\n", path.filename().string().c_str(), status.error().to_string().c_str());
+          std::printf("FAIL %s: %s\n", path.filename().string().c_str(),
+                      status.error().to_string().c_str());
         }
       }
       std::printf("%s [%s]: %d passed, %d failed\n", directory.string().c_str(),

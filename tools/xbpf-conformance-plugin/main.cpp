@@ -33,7 +33,9 @@ xbpf::Result<std::vector<std::uint8_t>> program_from_elf(std::vector<std::uint8_
     if (symbol.name != "main" || symbol.section >= elf->sections().size()) continue;
     const object::ElfSection& section = elf->sections()[symbol.section];
     if (section.name != ".text" && section.name != "xdp") continue;
-    if (symbol.value != 0) return make_error("main must start its section (found at offset " + std::to_string(symbol.value) + ")");
+    if (symbol.value != 0)
+      return make_error("main must start its section (found at offset " +
+                        std::to_string(symbol.value) + ")");
     std::vector<std::uint8_t> code(section.data.begin(), section.data.end());
     Result<std::vector<object::ElfRelocation>> relocations = elf->relocations_for(section.index);
     if (!relocations) return std::move(relocations).error();
@@ -44,10 +46,13 @@ xbpf::Result<std::vector<std::uint8_t>> program_from_elf(std::vector<std::uint8_
         return make_error("unsupported relocation against '" + target.name + "'");
       }
       const auto slot = static_cast<std::int64_t>(relocation.offset / 8);
-      const std::int64_t callee = static_cast<std::int64_t>(target.value / 8) +
-                                  (target.type == object::kSymbolSection ? code[relocation.offset + 4] / 8 : 0);
+      const std::int64_t callee =
+          static_cast<std::int64_t>(target.value / 8) +
+          (target.type == object::kSymbolSection ? code[relocation.offset + 4] / 8 : 0);
       const auto imm = static_cast<std::uint32_t>(callee - slot - 1);
-      for (int b = 0; b < 4; ++b) code[relocation.offset + 4 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(imm >> (8 * b));
+      for (int b = 0; b < 4; ++b)
+        code[relocation.offset + 4 + static_cast<std::size_t>(b)] =
+            static_cast<std::uint8_t>(imm >> (8 * b));
     }
     return code;
   }
@@ -70,7 +75,8 @@ int main(int argc, char** argv) {
       if (!parsed) return fail(std::string("unknown engine '") + argv[i] + "'");
       engine = *parsed;
     } else if (arg == "--help" || arg == "-h") {
-      std::printf("Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked] [--elf]\n");
+      std::printf(
+          "Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked] [--elf]\n");
       return 0;
     } else if (!arg.empty() && arg[0] == '-') {
       return fail("unknown option '" + arg + "'");
@@ -80,7 +86,8 @@ int main(int argc, char** argv) {
   }
   std::optional<std::vector<std::uint8_t>> memory = parse_hex_bytes(memory_text);
   if (!memory) return fail("MEMORY is not hex bytes");
-  const std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  const std::string input((std::istreambuf_iterator<char>(std::cin)),
+                          std::istreambuf_iterator<char>());
   std::optional<std::vector<std::uint8_t>> bytes = parse_hex_bytes(input);
   if (!bytes) return fail("the program on standard input is not hex bytes");
   if (elf) {

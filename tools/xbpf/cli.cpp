@@ -21,10 +21,10 @@ bool Args::flag(std::string_view name) {
   return false;
 }
 
-Result<std::optional<std::string>> Args::value(std::string_view keyword) {
+Result<std::optional<std::string>> Args::value(std::string_view keyword, std::string_view short_flag) {
   const std::string dashed = "--" + std::string(keyword);
   for (auto it = words_.begin(); it != words_.end(); ++it) {
-    if (*it == keyword || *it == dashed) {
+    if (*it == keyword || *it == dashed || (!short_flag.empty() && *it == short_flag)) {
       if (it + 1 == words_.end()) {
         return usage_error("'" + *it + "' needs a value");
       }

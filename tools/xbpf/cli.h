@@ -25,7 +25,8 @@ struct Options {
 // The words after the command, consumed as the command recognises them.
 class Args {
  public:
-  Args(std::vector<std::string> words, Options options) : words_(std::move(words)), options_(options) {}
+  Args(std::vector<std::string> words, Options options)
+      : words_(std::move(words)), options_(options) {}
 
   [[nodiscard]] const Options& options() const { return options_; }
   [[nodiscard]] bool empty() const { return words_.empty(); }
@@ -33,8 +34,9 @@ class Args {
 
   // Removes `flag` if present.
   bool flag(std::string_view name);
-  // Removes `keyword VALUE` (bpftool style) or `--keyword VALUE` / `--keyword=VALUE`.
-  Result<std::optional<std::string>> value(std::string_view keyword);
+  // Removes `keyword VALUE` (bpftool style), `--keyword VALUE`, `--keyword=VALUE` or, when
+  // given, `SHORT VALUE` (such as -o).
+  Result<std::optional<std::string>> value(std::string_view keyword, std::string_view short_flag = {});
   // The next positional word.
   std::optional<std::string> positional();
   // Fails on anything left over.

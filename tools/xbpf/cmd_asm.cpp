@@ -17,8 +17,8 @@ Assembles eBPF assembly into bytecode. Both syntaxes are read (the syntax is det
 "lock *(u64 *)(r10 - 8) += r1") and the bpf_conformance suite's ("ldxw %r0, [%r1+4]",
 "add32 %r0, 1"). Labels are "name:"; comments start with '#', ';' or '//'.
 
-  -o OUT         write the bytecode (8 bytes per slot, little-endian) to OUT; without it,
-                 print one 64-bit word per slot in hex
+  -o, --output OUT  write the bytecode (8 bytes per slot, little-endian) to OUT; without it,
+                    print one 64-bit word per slot in hex
   --syntax S     llvm or conformance
   -j, -p         print {"instructions":N,"bytes":"..."} as JSON
 )help";
@@ -30,7 +30,7 @@ int command_asm(Args& args) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
-  Result<std::optional<std::string>> output = args.value("o");
+  Result<std::optional<std::string>> output = args.value("output", "-o");
   if (!output) return report(output.error());
   Result<std::optional<std::string>> syntax_name = args.value("syntax");
   if (!syntax_name) return report(syntax_name.error());
@@ -46,7 +46,8 @@ int command_asm(Args& args) {
     } else if (**syntax_name == "conformance") {
       options.syntax = isa::Syntax::conformance;
     } else {
-      return report(usage_error("unknown syntax '" + **syntax_name + "' (expected llvm or conformance)"));
+      return report(
+          usage_error("unknown syntax '" + **syntax_name + "' (expected llvm or conformance)"));
     }
   }
   Result<std::string> source = read_text_file(*input);
@@ -66,7 +67,8 @@ int command_asm(Args& args) {
   } else if (!*output) {
     for (std::size_t slot = 0; slot < bytes.size() / isa::kSlotSize; ++slot) {
       std::uint64_t word = 0;
-      for (int b = 7; b >= 0; --b) word = (word << 8) | bytes[slot * isa::kSlotSize + static_cast<std::size_t>(b)];
+      for (int b = 7; b >= 0; --b)
+        word = (word << 8) | bytes[slot * isa::kSlotSize + static_cast<std::size_t>(b)];
       std::printf("0x%016llx\n", static_cast<unsigned long long>(word));
     }
   }

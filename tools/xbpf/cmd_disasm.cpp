@@ -10,7 +10,8 @@
 namespace xbpf::cli {
 namespace {
 
-constexpr const char* kHelp = R"help(Usage: xbpf disasm FILE [section S] [--syntax llvm|conformance] [--no-addresses]
+constexpr const char* kHelp =
+    R"help(Usage: xbpf disasm FILE [section S] [--syntax llvm|conformance] [--no-addresses]
 
 Disassembles an ELF object (every executable section, as llvm-objdump -d prints it), raw
 bytecode, or assembly source.
@@ -45,7 +46,8 @@ int command_disasm(Args& args) {
     } else if (**syntax_name == "conformance") {
       options.syntax = isa::Syntax::conformance;
     } else {
-      return report(usage_error("unknown syntax '" + **syntax_name + "' (expected llvm or conformance)"));
+      return report(
+          usage_error("unknown syntax '" + **syntax_name + "' (expected llvm or conformance)"));
     }
   }
   Result<ProgramFile> file = read_program_file(*input);
@@ -68,7 +70,9 @@ int command_disasm(Args& args) {
         bytes.clear();
         isa::encode(insn, bytes);
         json.begin_object().field("slot", static_cast<std::uint64_t>(insn.slot));
-        json.field("bytes", hex_bytes(bytes)).field("text", isa::format(insn, options.syntax)).end_object();
+        json.field("bytes", hex_bytes(bytes))
+            .field("text", isa::format(insn, options.syntax))
+            .end_object();
       }
       json.end_array().end_object();
       continue;

@@ -13,7 +13,8 @@
 namespace xbpf::cli {
 namespace {
 
-constexpr const char* kHelp = R"help(Usage: xbpf prog run FILE [data_in FILE] [data_out FILE] [repeat N] [engine ENGINE]
+constexpr const char* kHelp =
+    R"help(Usage: xbpf prog run FILE [data_in FILE] [data_out FILE] [repeat N] [engine ENGINE]
 
 Runs a program once (or N times) and prints its return value and the average duration, as
 "bpftool prog run" does:  Return value: R, duration (average): Dns
@@ -56,7 +57,8 @@ int command_prog_run(Args& args) {
   if (*repeat_text) {
     std::optional<ParsedNumber> value = parse_number(**repeat_text);
     if (!value || value->negative || value->magnitude == 0 || value->magnitude > 1'000'000'000) {
-      return report(usage_error("repeat must be a number from 1 to 1000000000, found '" + **repeat_text + "'"));
+      return report(usage_error("repeat must be a number from 1 to 1000000000, found '" +
+                                **repeat_text + "'"));
     }
     repeat = value->magnitude;
   }
@@ -64,7 +66,8 @@ int command_prog_run(Args& args) {
   if (*engine_text) {
     std::optional<vm::Engine> parsed = vm::parse_engine(**engine_text);
     if (!parsed) {
-      return report(usage_error("unknown engine '" + **engine_text + "' (expected interp or interp-checked)"));
+      return report(usage_error("unknown engine '" + **engine_text +
+                                "' (expected interp or interp-checked)"));
     }
     engine = *parsed;
   }
@@ -72,8 +75,10 @@ int command_prog_run(Args& args) {
   Result<ProgramFile> file = read_program_file(*input);
   if (!file) return report(file.error());
   if (file->kind == FileKind::elf) {
-    return report(make_error(*input + ": running ELF objects needs the object loader, which is not built yet; "
-                             "give assembly source or raw bytecode"));
+    return report(
+        make_error(*input +
+                   ": running ELF objects needs the object loader, which is not built yet; "
+                   "give assembly source or raw bytecode"));
   }
   if (engine == vm::Engine::interpreter) {
     std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
@@ -131,9 +136,10 @@ int command_prog_run(Args& args) {
 int command_prog(Args& args) {
   std::optional<std::string> verb = args.positional();
   if (!verb || *verb == "help" || *verb == "--help" || *verb == "-h") {
-    std::fputs("Usage: xbpf prog run FILE [data_in FILE] [data_out FILE] [repeat N] [engine ENGINE]\n"
-               "       xbpf prog run --help\n",
-               stdout);
+    std::fputs(
+        "Usage: xbpf prog run FILE [data_in FILE] [data_out FILE] [repeat N] [engine ENGINE]\n"
+        "       xbpf prog run --help\n",
+        stdout);
     return verb ? kExitOk : kExitBadInput;
   }
   if (*verb == "run") return command_prog_run(args);

@@ -16,7 +16,8 @@ bool looks_like_text(const std::vector<std::uint8_t>& bytes) {
 }
 
 bool has_extension(const std::string& path, std::string_view extension) {
-  return path.size() > extension.size() && path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
+  return path.size() > extension.size() &&
+         path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
 }
 
 constexpr std::uint32_t kRelocationCall = 10;  // R_BPF_64_32: the imm of a call
@@ -37,10 +38,12 @@ Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> 
     CodeSection code{section.name, std::move(*decoded), {}, {}};
     for (const object::ElfSymbol& symbol : elf->symbols()) {
       if (symbol.section != section.index || symbol.type == object::kSymbolSection ||
-          symbol.name.empty() || (symbol.type != object::kSymbolFunc && symbol.type != object::kSymbolNoType)) {
+          symbol.name.empty() ||
+          (symbol.type != object::kSymbolFunc && symbol.type != object::kSymbolNoType)) {
         continue;
       }
-      code.symbols.push_back({static_cast<std::uint32_t>(symbol.value / isa::kSlotSize), symbol.name});
+      code.symbols.push_back(
+          {static_cast<std::uint32_t>(symbol.value / isa::kSlotSize), symbol.name});
     }
     Result<std::vector<object::ElfRelocation>> relocations = elf->relocations_for(section.index);
     if (!relocations) return std::move(relocations).error();
@@ -65,8 +68,8 @@ Result<ProgramFile> read_program_file(const std::string& path) {
       looks_like_text(*bytes)) {
     isa::AssembleOptions options;
     options.file_name = path;
-    Result<std::vector<isa::Instruction>> program =
-        isa::assemble(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), options);
+    Result<std::vector<isa::Instruction>> program = isa::assemble(
+        std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), options);
     if (!program) return std::move(program).error();
     ProgramFile file{path, FileKind::assembly, {}};
     file.sections.push_back(CodeSection{"", std::move(*program), {}, {}});
