@@ -90,9 +90,12 @@ Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Inst
   program->environment_ = environment;
   program->fast_ = thread(code, wide, detail::fast_handlers(), tail_calls);
   program->checked_ = thread(code, wide, detail::checked_handlers(), tail_calls);
-  program->starts_.assign(program->fast_.size(), false);
+  program->entries_.assign(program->fast_.size(), false);
+  program->entries_[0] = true;
   for (const isa::Instruction& insn : code) {
-    program->starts_[insn.slot] = true;
+    if (insn.info().form == isa::Form::call_local || insn.info().sem == isa::Sem::code_addr) {
+      program->entries_[static_cast<std::size_t>(insn.target())] = true;
+    }
   }
   return std::shared_ptr<const Program>(std::move(program));
 }

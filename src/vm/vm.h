@@ -84,9 +84,11 @@ class Program {
   [[nodiscard]] std::span<const isa::Instruction> instructions() const { return instructions_; }
   [[nodiscard]] const Environment& environment() const { return environment_; }
   [[nodiscard]] std::size_t slot_count() const { return fast_.size(); }
-  // True where a slot starts an instruction (callx may only go there).
-  [[nodiscard]] bool is_instruction_start(std::uint64_t slot) const {
-    return slot < starts_.size() && starts_[slot];
+  // True where a function starts: the program's first slot and every target of a local call
+  // or of code_addr. callx with such an index is a local call; with any other value it names
+  // a helper by id, as in PREVAIL and uBPF.
+  [[nodiscard]] bool is_function_entry(std::uint64_t slot) const {
+    return slot < entries_.size() && entries_[slot];
   }
 
   // Internal to the interpreter.
@@ -100,7 +102,7 @@ class Program {
   Environment environment_;
   std::vector<Slot> fast_;
   std::vector<Slot> checked_;
-  std::vector<bool> starts_;
+  std::vector<bool> entries_;
 };
 
 // Why a checked run stopped.

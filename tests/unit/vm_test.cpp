@@ -1,0 +1,381 @@
+// The interpreter beyond what the conformance files can express: helpers, tail calls, call
+// depth, the checked mode's reports, atomics under real concurrency, sharing across threads.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "isa/assembler.h"
+#include "vm/vm.h"
+
+namespace xbpf::vm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<isa::Instruction> assemble(std::string_view source) {
+  isa::AssembleOptions options;
+  options.syntax = isa::Syntax::llvm;
+  Result<std::vector<isa::Instruction>> program = isa::assemble(source, options);
+  EXPECT_TRUE(program.ok()) << program.error().to_string();
+  return program.ok() ? *program : std::vector<isa::Instruction>{};
+}
+
+std::shared_ptr<const Program> prepare(std::string_view source, const Environment& environment = {}) {
+  Result<std::shared_ptr<const Program>> program = Program::create(assemble(source), environment);
+  EXPECT_TRUE(program.ok()) << program.error().to_string();
+  return program.ok() ? *program : nullptr;
+}
+
+Result<std::uint64_t> run_both(const Program& program, std::span<const std::uint64_t> args = {}) {
+  RunState fast_state, checked_state;
+  Result<std::uint64_t> fast = run(program, args, fast_state, Engine::interpreter);
+  Result<std::uint64_t> checked = run(program, args, checked_state, Engine::checked);
+  EXPECT_EQ(fast.ok(), checked.ok());
+  if (fast.ok() && checked.ok()) {
+    EXPECT_EQ(*fast, *checked);
+  }
+  return fast;
+}
+
+std::uint64_t sum_args(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d,
+                       std::uint64_t e, RunState&) {
+  return a + 10 * b + 100 * c + 1000 * d + 10000 * e;
+}
+
+TEST(Vm, HelperReceivesR1ToR5AndSetsR0) {
+  Environment environment;
+  environment.set_helper(7, sum_args);
+  auto program = prepare(R"(
+    r1 = 1
+    r2 = 2
+    r3 = 3
+    r4 = 4
+    r5 = 5
+    call 7
+    exit
+  )", environment);
+  ASSERT_TRUE(program);
+  Result<std::uint64_t> r0 = run_both(*program);
+  ASSERT_TRUE(r0.ok());
+  EXPECT_EQ(*r0, 54321U);
+}
+
+TEST(Vm, MissingHelperIsRefusedBeforeRunning) {
+  Result<std::shared_ptr<const Program>> program = Program::create(assemble("call 99\nexit"), {});
+  ASSERT_FALSE(program.ok());
+  EXPECT_THAT(program.error().to_string(), HasSubstr("helper 99 is not available"));
+  EXPECT_THAT(program.error().to_string(), HasSubstr("insn 0"));
+}
+
+TEST(Vm, ArgumentsArriveInR1ToR5) {
+  auto program = prepare("r0 = r1\nr0 += r5\nexit");
+  ASSERT_TRUE(program);
+  const std::uint64_t args[5] = {40, 0, 0, 0, 2};
+  EXPECT_EQ(*run_both(*program, args), 42U);
+}
+
+TEST(Vm, LocalCallsPreserveR6ToR9AndGetTheirOwnFrame) {
+  auto program = prepare(R"(
+    r6 = 6
+    *(u64 *)(r10 - 8) = r6
+    r1 = r10
+    call f
+    r0 += r6
+    r2 = *(u64 *)(r10 - 8)
+    r0 += r2
+    exit
+  f:
+    r6 = 100
+    *(u64 *)(r10 - 8) = r6      # the callee's own frame
+    r2 = *(u64 *)(r1 - 8)       # the caller's frame, through a pointer
+    r0 = r2
+    exit
+  )");
+  ASSERT_TRUE(program);
+  // 6 (read by the callee) + 6 (r6 restored) + 6 (caller's slot untouched).
+  EXPECT_EQ(*run_both(*program), 18U);
+}
+
+TEST(Vm, CallDepthIsLimitedToEightFrames) {
+  // f calls itself `depth` more times: 1 + 1 + depth frames in all.
+  auto recursion = [](int depth) {
+    return "r1 = " + std::to_string(depth) + R"(
+      call f
+      exit
+    f:
+      if r1 == 0 goto out
+      r1 += -1
+      call f
+    out:
+      r0 = 7
+      exit
+    )";
+  };
+  auto deep = prepare(recursion(6));  // 8 frames: allowed
+  ASSERT_TRUE(deep);
+  EXPECT_EQ(*run_both(*deep), 7U);
+  auto too_deep = prepare(recursion(7));  // 9 frames: refused
+  ASSERT_TRUE(too_deep);
+  Result<std::uint64_t> r0 = run_both(*too_deep);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("call depth exceeds 8 frames"));
+}
+
+TEST(Vm, CallxCallsAnInstructionIndexOrAHelper) {
+  Environment environment;
+  environment.set_helper(7, sum_args);
+  auto program = prepare(R"(
+    r1 = code_addr(f) ll
+    callx r1          # local call by index
+    r6 = r0
+    r2 = 7            # slot 7 is an instruction, but not a function entry:
+    r1 = 1
+    callx r2          # so this calls helper 7 by id (PREVAIL and uBPF compatibility)
+    r0 += r6
+    exit
+  f:
+    r0 = 1000
+    exit
+  )", environment);
+  ASSERT_TRUE(program);
+  // f returns 1000; helper 7 sums 1 + 10 * r2 (7).
+  EXPECT_EQ(*run_both(*program), 1000U + 1 + 70);
+}
+
+TEST(Vm, CallxToNothingIsAnError) {
+  auto program = prepare("r1 = 4000\ncallx r1\nexit");
+  ASSERT_TRUE(program);
+  Result<std::uint64_t> r0 = run_both(*program);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("callx target 0xfa0 is neither a function entry nor an available helper"));
+}
+
+// A host with a program array for tail calls.
+class TailCallHost : public Host {
+ public:
+  const Program* tail_call_target(std::uint64_t map, std::uint64_t index) override {
+    ++lookups;
+    if (map != 77 || index >= programs.size()) return nullptr;
+    return programs[index].get();
+  }
+  bool supports_tail_calls() const override { return true; }
+  std::vector<std::shared_ptr<const Program>> programs;
+  int lookups = 0;
+};
+
+TEST(Vm, TailCallReplacesTheProgramAndKeepsR1) {
+  TailCallHost host;
+  Environment environment;
+  environment.host = &host;
+  host.programs.push_back(prepare("r0 = r1\nr0 += 1000\nexit", environment));
+  auto entry = prepare(R"(
+    r6 = r1
+    r2 = 77
+    r3 = 0
+    call 12           # bpf_tail_call(ctx, map, 0): does not return
+    r0 = 1
+    exit
+  )", environment);
+  ASSERT_TRUE(entry);
+  const std::uint64_t args[1] = {5};
+  EXPECT_EQ(*run_both(*entry, args), 1005U);
+}
+
+TEST(Vm, FailedTailCallFallsThrough) {
+  TailCallHost host;
+  Environment environment;
+  environment.host = &host;
+  auto entry = prepare("r2 = 77\nr3 = 3\ncall 12\nr0 = 9\nexit", environment);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(*run_both(*entry), 9U);
+}
+
+TEST(Vm, TailCallsStopAfter33) {
+  TailCallHost host;
+  Environment environment;
+  environment.host = &host;
+  // Program 0 counts in r1 (kept across tail calls) and tail-calls itself.
+  host.programs.push_back(prepare(R"(
+    r1 += 1
+    r0 = r1
+    r2 = 77
+    r3 = 0
+    call 12
+    exit              # reached when the 34th tail call is refused
+  )", environment));
+  RunState state;
+  const std::uint64_t args[1] = {0};
+  Result<std::uint64_t> r0 = run(*host.programs[0], args, state, Engine::interpreter);
+  ASSERT_TRUE(r0.ok());
+  EXPECT_EQ(*r0, 34U);  // the entry run plus 33 tail calls
+  EXPECT_EQ(state.tail_calls, kMaxTailCalls);
+  RunState checked;
+  r0 = run(*host.programs[0], args, checked, Engine::checked);
+  ASSERT_TRUE(r0.ok());
+  EXPECT_EQ(*r0, 34U);
+}
+
+TEST(Vm, CheckedModeReportsOutOfBoundsWithTheNearestRegion) {
+  auto program = prepare(R"(
+    r0 = *(u32 *)(r1 + 14)
+    exit
+  )");
+  ASSERT_TRUE(program);
+  std::uint8_t data[16] = {};
+  RunState state;
+  state.add_region({reinterpret_cast<std::uint64_t>(data), sizeof data, false, "the packet"});
+  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(data)};
+  Result<std::uint64_t> r0 = run(*program, args, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  const std::string message = r0.error().to_string();
+  EXPECT_THAT(message, HasSubstr("insn 0"));
+  EXPECT_THAT(message, HasSubstr("read of 4 bytes at"));
+  EXPECT_THAT(message, HasSubstr("2 bytes past the end of the packet"));
+}
+
+TEST(Vm, CheckedModeRefusesWritesToReadOnlyRegions) {
+  auto program = prepare("*(u8 *)(r1 + 3) = 1\nr0 = 0\nexit");
+  ASSERT_TRUE(program);
+  std::uint8_t data[16] = {};
+  RunState state;
+  state.add_region({reinterpret_cast<std::uint64_t>(data), sizeof data, false, "the context"});
+  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(data)};
+  Result<std::uint64_t> r0 = run(*program, args, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("write of 1 bytes"));
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("to read-only the context"));
+  EXPECT_EQ(data[3], 0) << "the checked mode must stop before touching memory";
+}
+
+TEST(Vm, CheckedModeConfinesTheStackToLiveFrames) {
+  auto below = prepare("r0 = *(u64 *)(r10 - 520)\nexit");
+  ASSERT_TRUE(below);
+  RunState state;
+  Result<std::uint64_t> r0 = run(*below, {}, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("8 bytes before the stack (frame 0)"));
+
+  // A callee may not read its caller's caller's... only live frames: r10 + 0 is past the top.
+  auto above = prepare("r0 = *(u64 *)(r10 + 0)\nexit");
+  ASSERT_TRUE(above);
+  r0 = run(*above, {}, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("past the end of the stack"));
+}
+
+TEST(Vm, CheckedModeRefusesMisalignedAtomics) {
+  auto program = prepare("r1 = 1\nlock *(u64 *)(r10 - 12) += r1\nr0 = 0\nexit");
+  ASSERT_TRUE(program);
+  RunState state;
+  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("misaligned atomic access of 8 bytes"));
+}
+
+TEST(Vm, CheckedModeCountsInstructions) {
+  auto program = prepare("r0 = 0\nr1 = 3\nloop:\nr0 += r1\nr1 += -1\nif r1 != 0 goto loop\nexit");
+  ASSERT_TRUE(program);
+  RunState state;
+  ASSERT_TRUE(run(*program, {}, state, Engine::checked).ok());
+  EXPECT_EQ(state.instructions_executed, 2U + 3 * 3 + 1);
+}
+
+TEST(Vm, AtomicsAreAtomicAcrossThreads) {
+  auto program = prepare(R"(
+    r2 = 1
+    r3 = 0
+  loop:
+    lock *(u64 *)(r1 + 0) += r2
+    r4 = 1
+    r4 = atomic_fetch_add((u64 *)(r1 + 8), r4)
+    lock *(u32 *)(r1 + 16) += w2
+    r3 += 1
+    if r3 < 10000 goto loop
+    r0 = 0
+    exit
+  )");
+  ASSERT_TRUE(program);
+  alignas(8) std::uint64_t counters[3] = {};
+  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(counters)};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      RunState state;
+      ASSERT_TRUE(run(*program, args, state, Engine::interpreter).ok());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(counters[0], 40000U);
+  EXPECT_EQ(counters[1], 40000U);
+  EXPECT_EQ(counters[2] & 0xffffffff, 40000U);
+}
+
+TEST(Vm, LegacyPacketLoadsReadBigEndianAndStopOutOfBounds) {
+  auto program = prepare(R"(
+    r6 = r1
+    r0 = *(u16 *)skb[2]
+    r7 = r0
+    r1 = 1
+    r0 = *(u32 *)skb[r1 + 1]
+    r0 += r7
+    r0 = *(u8 *)skb[100]   # out of bounds: the program ends with r0 = 0
+    r0 = 5
+    exit
+  )");
+  ASSERT_TRUE(program);
+  std::uint8_t packet[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  RunState state;
+  state.set_packet(packet);
+  EXPECT_EQ(*run(*program, {}, state, Engine::interpreter), 0U);
+
+  auto in_bounds = prepare("r0 = *(u16 *)skb[2]\nr7 = r0\nr1 = 1\nr0 = *(u32 *)skb[r1 + 1]\nr0 += r7\nexit");
+  ASSERT_TRUE(in_bounds);
+  EXPECT_EQ(*run(*in_bounds, {}, state, Engine::interpreter), 0x33445566U + 0x3344U);
+}
+
+TEST(Vm, ProgramsRunOnManyThreadsAtOnce) {
+  auto program = prepare(R"(
+    r0 = 0
+    r2 = 0
+  loop:
+    r3 = r2
+    r3 *= r1
+    r0 += r3
+    r2 += 1
+    if r2 < 1000 goto loop
+    exit
+  )");
+  ASSERT_TRUE(program);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (std::uint64_t t = 1; t <= 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        RunState state;
+        const std::uint64_t args[1] = {t};
+        Result<std::uint64_t> r0 = run(*program, args, state, Engine::interpreter);
+        if (!r0.ok() || *r0 != t * 499500) ++wrong;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(Vm, UnresolvedPseudoLddwIsRefused) {
+  Result<std::shared_ptr<const Program>> program =
+      Program::create(assemble("r1 = map_by_fd(3) ll\nr0 = 0\nexit"), {});
+  ASSERT_FALSE(program.ok());
+  EXPECT_THAT(program.error().to_string(), HasSubstr("needs the runtime to resolve it"));
+}
+
+TEST(Vm, KernelFunctionCallsAreRefused) {
+  Result<std::shared_ptr<const Program>> program = Program::create(assemble("call btf_id 5\nexit"), {});
+  ASSERT_FALSE(program.ok());
+  EXPECT_THAT(program.error().to_string(), HasSubstr("calls to kernel functions"));
+}
+
+}  // namespace
+}  // namespace xbpf::vm
