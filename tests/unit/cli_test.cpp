@@ -1,0 +1,268 @@
+// End-to-end: the built xbpf and xbpf-conformance-plugin, driven as a user or the
+// bpf_conformance runner would drive them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "isa/assembler.h"
+#include "platform/platform.h"
+#include "support/files.h"
+#include "support/text.h"
+#include "test_paths.h"
+#include "testing/conformance.h"
+
+namespace xbpf {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+namespace fs = std::filesystem;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tool_ = (test::binary_dir() / "bin" / "xbpf").string();
+#if defined(_WIN32)
+    GTEST_SKIP() << "end-to-end tests start child processes, which the Windows platform layer does not do yet";
+#endif
+    if (!fs::exists(tool_)) GTEST_SKIP() << tool_ << " is not built";
+    dir_ = fs::temp_directory_path() / ("xbpf-cli-test-" + std::to_string(platform::monotonic_ns()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    if (!dir_.empty()) fs::remove_all(dir_, ignored);
+  }
+
+  platform::ProcessResult xbpf(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), tool_);
+    Result<platform::ProcessResult> result = platform::run_process(args, input);
+    EXPECT_TRUE(result.ok()) << result.error().to_string();
+    return result.ok() ? *result : platform::ProcessResult{};
+  }
+
+  std::string file(const std::string& name, const std::string& content) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  std::string tool_;
+  fs::path dir_;
+};
+
+TEST_F(Cli, UsageAndHelp) {
+  platform::ProcessResult none = xbpf({});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("Usage: xbpf"));
+  platform::ProcessResult help = xbpf({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("Commands:"));
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"asm", "--help"}, {"disasm", "--help"}, {"prog", "run", "--help"}}) {
+    platform::ProcessResult result = xbpf(command);
+    EXPECT_EQ(result.exit_code, 0) << command[0];
+    EXPECT_THAT(result.out, HasSubstr("Usage: xbpf " + command[0])) << command[0];
+  }
+}
+
+TEST_F(Cli, BadCommandLinesExitTwoWithAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string program = file("p.s", "r0 = 1\nexit\n");
+  const Case cases[] = {
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"asm"}, "asm needs an input FILE"},
+      {{"asm", program, "--syntax", "intel"}, "unknown syntax 'intel'"},
+      {{"asm", program, "extra"}, "unexpected argument 'extra'"},
+      {{"asm", program, "-o"}, "'-o' needs a value"},
+      {{"disasm"}, "disasm needs an input FILE"},
+      {{"prog"}, "Usage"},
+      {{"prog", "load"}, "unknown prog command 'load'"},
+      {{"prog", "run"}, "prog run needs a program FILE"},
+      {{"prog", "run", program, "repeat", "0"}, "repeat must be a number from 1"},
+      {{"prog", "run", program, "repeat", "many"}, "repeat must be a number"},
+      {{"prog", "run", program, "engine", "warp"}, "unknown engine 'warp'"},
+      {{"prog", "run", program, "data_in"}, "'data_in' needs a value"},
+  };
+  for (const Case& c : cases) {
+    platform::ProcessResult result = xbpf(c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[0];
+    EXPECT_THAT(result.err + result.out, HasSubstr(c.message));
+  }
+}
+
+TEST_F(Cli, MissingAndMalformedFilesAreNamed) {
+  platform::ProcessResult missing = xbpf({"disasm", (dir_ / "absent.o").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("absent.o: cannot open"));
+
+  const std::string bad_asm = file("bad.s", "r0 = 1\nr0 += r11\nexit\n");
+  platform::ProcessResult assembled = xbpf({"asm", bad_asm});
+  EXPECT_EQ(assembled.exit_code, 2);
+  EXPECT_THAT(assembled.err, HasSubstr("bad.s:2:7: expected"));
+
+  const std::string truncated = file("cut.o", std::string("\x7f" "ELF\x02\x01\x01", 7));
+  platform::ProcessResult elf = xbpf({"disasm", truncated});
+  EXPECT_EQ(elf.exit_code, 2);
+  EXPECT_THAT(elf.err, HasSubstr("cut.o"));
+  EXPECT_THAT(elf.err, HasSubstr("truncated ELF header"));
+
+  const std::string odd = file("odd.bin", std::string("\xb7\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00", 11));
+  platform::ProcessResult raw = xbpf({"disasm", odd});
+  EXPECT_EQ(raw.exit_code, 2);
+  EXPECT_THAT(raw.err, HasSubstr("program size 11 is not a multiple of 8 bytes"));
+
+  const std::string reserved = file("reserved.bin", std::string("\xb7\x10\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00", 16));
+  platform::ProcessResult decoded = xbpf({"prog", "run", reserved});
+  EXPECT_EQ(decoded.exit_code, 2);
+  EXPECT_THAT(decoded.err, HasSubstr("reserved.bin: insn 0: reserved field src must be 0 in mov64_imm (found 1)"));
+}
+
+TEST_F(Cli, AssembleDisassembleRoundTrip) {
+  const std::string source = file("loop.s", R"(
+    r0 = 0
+    r1 = 10
+  loop:
+    r0 += r1
+    r1 += -1
+    if r1 != 0 goto loop
+    exit
+  )");
+  const std::string binary = (dir_ / "loop.bin").string();
+  ASSERT_EQ(xbpf({"asm", source, "-o", binary}).exit_code, 0);
+  platform::ProcessResult listing = xbpf({"disasm", binary});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_THAT(listing.out, HasSubstr("       4:\t55 01 fd ff 00 00 00 00\tif r1 != 0 goto -3\n"));
+  platform::ProcessResult source_again = xbpf({"disasm", binary, "--no-addresses", "--syntax", "conformance"});
+  ASSERT_EQ(source_again.exit_code, 0);
+  EXPECT_THAT(source_again.out, HasSubstr("jne %r1, 0, -3"));
+  const std::string round = file("round.s", source_again.out);
+  const std::string binary2 = (dir_ / "round.bin").string();
+  ASSERT_EQ(xbpf({"asm", round, "-o", binary2}).exit_code, 0);
+  EXPECT_EQ(*read_file(binary), *read_file(binary2));
+}
+
+TEST_F(Cli, ProgRunPrintsLikeBpftool) {
+  const std::string source = file("sum.s", R"(
+    r0 = 0
+    if r2 == 0 goto done
+    r2 += r1
+  loop:
+    r3 = *(u8 *)(r1 + 0)
+    r0 += r3
+    *(u8 *)(r1 + 0) = 1
+    r1 += 1
+    if r1 < r2 goto loop
+  done:
+    exit
+  )");
+  const std::string input = file("in.bin", std::string("\x01\x02\x03\x04", 4));
+  const std::string output = (dir_ / "out.bin").string();
+  platform::ProcessResult plain = xbpf({"prog", "run", source, "data_in", input, "data_out", output});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(plain.out, MatchesRegex("Return value: 10, duration: [0-9]+ns\n"));
+  EXPECT_EQ(*read_file(output), (std::vector<std::uint8_t>{1, 1, 1, 1}));
+
+  // Repeated runs share the data, as the kernel's test run does: the last run sees 1 1 1 1.
+  platform::ProcessResult repeated = xbpf({"prog", "run", source, "data_in", input, "repeat", "3"});
+  ASSERT_EQ(repeated.exit_code, 0) << repeated.err;
+  EXPECT_THAT(repeated.out, MatchesRegex("Return value: 4, duration \\(average\\): [0-9]+ns\n"));
+
+  platform::ProcessResult json = xbpf({"prog", "run", source, "data_in", input, "-j"});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.out, MatchesRegex("\\{\"retval\":10,\"duration\":[0-9]+\\}\n"));
+  platform::ProcessResult before = xbpf({"-j", "prog", "run", source, "data_in", input, "engine", "interp"});
+  ASSERT_EQ(before.exit_code, 0);
+  EXPECT_THAT(before.out, HasSubstr("\"retval\":10"));
+  EXPECT_THAT(before.err, HasSubstr("warning: running an unverified program without run-time checks"));
+}
+
+TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
+  const std::string source = file("oob.s", "r0 = *(u64 *)(r1 + 2)\nexit\n");
+  const std::string input = file("in.bin", "abcd");
+  platform::ProcessResult result = xbpf({"prog", "run", source, "data_in", input});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("oob.s: insn 0: read of 8 bytes at"));
+  EXPECT_THAT(result.err, HasSubstr("6 bytes past the end of data_in"));
+}
+
+// The plugin protocol, as the bpf_conformance runner speaks it, over the public suite.
+TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "the plugin test starts child processes, which the Windows platform layer does not do yet";
+#endif
+  const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
+  if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
+  const std::optional<fs::path> shared = test::shared_dir();
+  if (!shared || !fs::is_directory(*shared / "conformance")) {
+    GTEST_SKIP() << "the public conformance suite (../shared/conformance or $XBPF_SHARED_DIR) is absent";
+  }
+  auto encode = [](std::span<const std::uint8_t> bytes) {
+    std::string text;
+    char buf[8];
+    for (std::uint8_t b : bytes) {
+      std::snprintf(buf, sizeof buf, "%02x  ", b);
+      text += buf;
+    }
+    return text;
+  };
+  int checked = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(*shared / "conformance")) {
+    if (entry.path().extension() != ".data") continue;
+    Result<testing::ConformanceTest> test =
+        testing::parse_conformance(*read_text_file(entry.path().string()), entry.path().string());
+    ASSERT_TRUE(test.ok()) << test.error().to_string();
+    std::vector<std::uint8_t> program;
+    if (!test->assembly.empty()) {
+      isa::AssembleOptions options;
+      options.syntax = isa::Syntax::conformance;
+      Result<std::vector<isa::Instruction>> assembled = isa::assemble(test->assembly, options);
+      ASSERT_TRUE(assembled.ok()) << entry.path() << ": " << assembled.error().to_string();
+      program = isa::encode(*assembled);
+    } else {
+      program = *test->raw;
+    }
+    std::vector<std::string> argv = {plugin};
+    if (!test->memory.empty()) argv.push_back(encode(test->memory));
+    Result<platform::ProcessResult> run = platform::run_process(argv, encode(program));
+    ASSERT_TRUE(run.ok());
+    if (test->result) {
+      EXPECT_EQ(run->exit_code, 0) << entry.path() << ": " << run->err;
+      std::optional<ParsedNumber> r0 = parse_number("0x" + std::string(trim(run->out)));
+      ASSERT_TRUE(r0) << entry.path() << ": " << run->out;
+      EXPECT_EQ(r0->magnitude, *test->result) << entry.path();
+    } else {
+      EXPECT_NE(run->exit_code, 0) << entry.path();
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 225);
+}
+
+TEST(ConformancePlugin, ReportsBadInput) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "the plugin test starts child processes, which the Windows platform layer does not do yet";
+#endif
+  const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
+  if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
+  Result<platform::ProcessResult> bad_hex = platform::run_process({plugin}, "zz");
+  ASSERT_TRUE(bad_hex.ok());
+  EXPECT_EQ(bad_hex->exit_code, 1);
+  EXPECT_THAT(bad_hex->err, HasSubstr("not hex bytes"));
+  Result<platform::ProcessResult> unknown = platform::run_process({plugin}, "ff  00  00  00  00  00  00  00  ");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->exit_code, 1);
+  EXPECT_THAT(unknown->err, HasSubstr("unknown opcode 0xff"));
+  Result<platform::ProcessResult> no_main = platform::run_process({plugin, "--elf"}, "7f  45  4c  46  ");
+  ASSERT_TRUE(no_main.ok());
+  EXPECT_EQ(no_main->exit_code, 1);
+  EXPECT_THAT(no_main->err, HasSubstr("truncated ELF header"));
+}
+
+}  // namespace
+}  // namespace xbpf
