@@ -21,8 +21,9 @@ using namespace xbpf;
 
 // 1 KiB of text-like input: the tokenizer's branches depend on it.
 std::vector<std::uint8_t> make_input() {
-  static const char* const kWords[] = {"hello", "world", "xbpf", "packet", "filter", "42",
-                                       "1999",  "3.14",  "eBPF!", "(x)",   "{a,b}",  "\xc3\xa9t\xc3\xa9"};
+  static const char* const kWords[] = {"hello",  "world", "xbpf",  "packet",
+                                       "filter", "42",    "1999",  "3.14",
+                                       "eBPF!",  "(x)",   "{a,b}", "\xc3\xa9t\xc3\xa9"};
   static const char* const kGaps[] = {" ", " ", "\n", ", ", "\t"};
   std::vector<std::uint8_t> input;
   std::uint32_t seed = 7;
@@ -58,7 +59,8 @@ Loaded load(const std::string& name) {
     std::fprintf(stderr, "%s\n", code.error().to_string().c_str());
     std::exit(2);
   }
-  Result<std::shared_ptr<const vm::Program>> program = vm::Program::create(*code, vm::Environment{});
+  Result<std::shared_ptr<const vm::Program>> program =
+      vm::Program::create(*code, vm::Environment{});
   if (!program) {
     std::fprintf(stderr, "%s\n", program.error().to_string().c_str());
     std::exit(2);

@@ -1,5 +1,7 @@
 // The interpreter beyond what the conformance files can express: helpers, tail calls, call
 // depth, the checked mode's reports, atomics under real concurrency, sharing across threads.
+#include "vm/vm.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "isa/assembler.h"
-#include "vm/vm.h"
 
 namespace xbpf::vm {
 namespace {
@@ -22,7 +23,8 @@ std::vector<isa::Instruction> assemble(std::string_view source) {
   return program.ok() ? *program : std::vector<isa::Instruction>{};
 }
 
-std::shared_ptr<const Program> prepare(std::string_view source, const Environment& environment = {}) {
+std::shared_ptr<const Program> prepare(std::string_view source,
+                                       const Environment& environment = {}) {
   Result<std::shared_ptr<const Program>> program = Program::create(assemble(source), environment);
   EXPECT_TRUE(program.ok()) << program.error().to_string();
   return program.ok() ? *program : nullptr;
@@ -55,7 +57,8 @@ TEST(Vm, HelperReceivesR1ToR5AndSetsR0) {
     r5 = 5
     call 7
     exit
-  )", environment);
+  )",
+                         environment);
   ASSERT_TRUE(program);
   Result<std::uint64_t> r0 = run_both(*program);
   ASSERT_TRUE(r0.ok());
@@ -138,7 +141,8 @@ TEST(Vm, CallxCallsAnInstructionIndexOrAHelper) {
   f:
     r0 = 1000
     exit
-  )", environment);
+  )",
+                         environment);
   ASSERT_TRUE(program);
   // f returns 1000; helper 7 sums 1 + 10 * r2 (7).
   EXPECT_EQ(*run_both(*program), 1000U + 1 + 70);
@@ -149,7 +153,8 @@ TEST(Vm, CallxToNothingIsAnError) {
   ASSERT_TRUE(program);
   Result<std::uint64_t> r0 = run_both(*program);
   ASSERT_FALSE(r0.ok());
-  EXPECT_THAT(r0.error().to_string(), HasSubstr("callx target 0xfa0 is neither a function entry nor an available helper"));
+  EXPECT_THAT(r0.error().to_string(),
+              HasSubstr("callx target 0xfa0 is neither a function entry nor an available helper"));
 }
 
 // A host with a program array for tail calls.
@@ -177,7 +182,8 @@ TEST(Vm, TailCallReplacesTheProgramAndKeepsR1) {
     call 12           # bpf_tail_call(ctx, map, 0): does not return
     r0 = 1
     exit
-  )", environment);
+  )",
+                       environment);
   ASSERT_TRUE(entry);
   const std::uint64_t args[1] = {5};
   EXPECT_EQ(*run_both(*entry, args), 1005U);
@@ -204,7 +210,8 @@ TEST(Vm, TailCallsStopAfter33) {
     r3 = 0
     call 12
     exit              # reached when the 34th tail call is refused
-  )", environment));
+  )",
+                                  environment));
   RunState state;
   const std::uint64_t args[1] = {0};
   Result<std::uint64_t> r0 = run(*host.programs[0], args, state, Engine::interpreter);
@@ -330,7 +337,8 @@ TEST(Vm, LegacyPacketLoadsReadBigEndianAndStopOutOfBounds) {
   state.set_packet(packet);
   EXPECT_EQ(*run(*program, {}, state, Engine::interpreter), 0U);
 
-  auto in_bounds = prepare("r0 = *(u16 *)skb[2]\nr7 = r0\nr1 = 1\nr0 = *(u32 *)skb[r1 + 1]\nr0 += r7\nexit");
+  auto in_bounds =
+      prepare("r0 = *(u16 *)skb[2]\nr7 = r0\nr1 = 1\nr0 = *(u32 *)skb[r1 + 1]\nr0 += r7\nexit");
   ASSERT_TRUE(in_bounds);
   EXPECT_EQ(*run(*in_bounds, {}, state, Engine::interpreter), 0x33445566U + 0x3344U);
 }
@@ -372,7 +380,8 @@ TEST(Vm, UnresolvedPseudoLddwIsRefused) {
 }
 
 TEST(Vm, KernelFunctionCallsAreRefused) {
-  Result<std::shared_ptr<const Program>> program = Program::create(assemble("call btf_id 5\nexit"), {});
+  Result<std::shared_ptr<const Program>> program =
+      Program::create(assemble("call btf_id 5\nexit"), {});
   ASSERT_FALSE(program.ok());
   EXPECT_THAT(program.error().to_string(), HasSubstr("calls to kernel functions"));
 }

@@ -21,7 +21,8 @@ bool Args::flag(std::string_view name) {
   return false;
 }
 
-Result<std::optional<std::string>> Args::value(std::string_view keyword, std::string_view short_flag) {
+Result<std::optional<std::string>> Args::value(std::string_view keyword,
+                                               std::string_view short_flag) {
   const std::string dashed = "--" + std::string(keyword);
   for (auto it = words_.begin(); it != words_.end(); ++it) {
     if (*it == keyword || *it == dashed || (!short_flag.empty() && *it == short_flag)) {

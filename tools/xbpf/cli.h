@@ -36,7 +36,8 @@ class Args {
   bool flag(std::string_view name);
   // Removes `keyword VALUE` (bpftool style), `--keyword VALUE`, `--keyword=VALUE` or, when
   // given, `SHORT VALUE` (such as -o).
-  Result<std::optional<std::string>> value(std::string_view keyword, std::string_view short_flag = {});
+  Result<std::optional<std::string>> value(std::string_view keyword,
+                                           std::string_view short_flag = {});
   // The next positional word.
   std::optional<std::string> positional();
   // Fails on anything left over.
