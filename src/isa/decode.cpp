@@ -142,6 +142,17 @@ Status check_fields(const Instruction& insn, const RawSlot& raw, std::size_t slo
   return {};
 }
 
+// True when an instruction writes r10: as dst, or as the src of the fetch atomics and xchg,
+// which receive the old memory value there (cmpxchg writes r0 instead).
+bool writes_frame_pointer(const Instruction& insn) {
+  const OpInfo& row = insn.info();
+  const bool writes_src = row.sem == Sem::atomic_fetch_add || row.sem == Sem::atomic_fetch_or ||
+                          row.sem == Sem::atomic_fetch_and || row.sem == Sem::atomic_fetch_xor ||
+                          row.sem == Sem::atomic_xchg;
+  return (insn.dst == kFramePointer && writes_dst(row.form, row.sem)) ||
+         (insn.src == kFramePointer && writes_src);
+}
+
 }  // namespace
 
 std::int64_t Instruction::target() const {
@@ -239,6 +250,12 @@ Status validate(std::span<const Instruction> program) {
     }
   }
   for (const Instruction& insn : program) {
+    // Checked here too (not only by decode()), so that assembled programs get it as well.
+    if (writes_frame_pointer(insn)) {
+      return make_error("r10 is the read-only frame pointer: " + std::string(insn.info().name) +
+                            " cannot write it",
+                        at(insn.slot));
+    }
     const Form form = insn.info().form;
     if (!is_branch(form) && form != Form::call_local && insn.info().sem != Sem::code_addr) {
       continue;
