@@ -1,5 +1,6 @@
 #include "isa/assembler.h"
 
+#include <algorithm>
 #include <map>
 
 #include "isa/pattern.h"
@@ -19,33 +20,61 @@ struct LabelRef {
   std::size_t column = 0;
 };
 
+// What a pattern wanted where it stopped matching, sorted by how it is reported.
+enum class Want : std::uint8_t { literal, reg, number, target, end };
+
 // A pattern matched against a line, or how far it got.
 struct Attempt {
   bool ok = false;
   Instruction insn;
   std::optional<LabelRef> label;
-  std::size_t failed_at = 0;  // token index where matching stopped
-  std::string expected;       // what the pattern wanted there
+  std::size_t failed_at = 0;   // token index where matching stopped
+  std::size_t failed_end = 0;  // one past the last token of what was found there
+  std::string expected;        // what the pattern wanted there
+  Want want = Want::literal;
+  bool out_of_range = false;  // a number was there, too large for the field
 };
 
-std::string describe(Placeholder placeholder, Syntax syntax) {
+std::string describe(Placeholder placeholder, Syntax syntax, bool out_of_range) {
   const bool conf = syntax == Syntax::conformance;
   switch (placeholder) {
     case Placeholder::d:
     case Placeholder::s: return conf ? "a register %r0-%r10" : "a register r0-r10";
     case Placeholder::dw:
     case Placeholder::sw: return conf ? "a register %r0-%r10" : "a 32-bit register w0-w10";
-    case Placeholder::imm: return "a 32-bit immediate";
+    case Placeholder::imm:
+    case Placeholder::next_imm:
+      return out_of_range ? "a 32-bit immediate (-2147483648 to 4294967295)" : "a 32-bit immediate";
     case Placeholder::imm64: return "a 64-bit immediate";
-    case Placeholder::next_imm: return "a 32-bit immediate";
-    case Placeholder::off: return "an offset";
+    case Placeholder::off:
+      return out_of_range ? "an offset from -32768 to +32767" : "an offset (+N or -N)";
+    case Placeholder::skb_off:
+      return out_of_range ? "an offset from -2147483648 to +2147483647" : "an offset (+N or -N)";
     case Placeholder::target:
-    case Placeholder::target32: return "a jump offset (+N, -N) or a label";
-    case Placeholder::func: return "a function label or pc+N";
-    case Placeholder::skb_off: return "an offset";
+      return out_of_range ? "a jump offset from -32768 to +32767"
+                          : "a jump offset (+N, -N) or a label";
+    case Placeholder::target32:
+      return out_of_range ? "a jump offset from -2147483648 to +2147483647"
+                          : "a jump offset (+N, -N) or a label";
+    case Placeholder::func:
+      return out_of_range ? "a call offset from pc-2147483648 to pc+2147483647"
+                          : "a function label or pc+N";
     case Placeholder::none: break;
   }
   return "?";
+}
+
+Want want_of(Placeholder placeholder) {
+  switch (placeholder) {
+    case Placeholder::d:
+    case Placeholder::dw:
+    case Placeholder::s:
+    case Placeholder::sw: return Want::reg;
+    case Placeholder::target:
+    case Placeholder::target32:
+    case Placeholder::func: return Want::target;
+    default: return Want::number;
+  }
 }
 
 std::optional<unsigned> parse_register(std::string_view text, bool narrow, Syntax syntax) {
@@ -66,6 +95,21 @@ std::optional<unsigned> parse_register(std::string_view text, bool narrow, Synta
   return value;
 }
 
+// r12, w99, %r11: something meant as a register, in range or not.
+bool looks_like_register(const Token& token) {
+  std::string_view text = token.text;
+  if (token.kind != TokenKind::ident) return false;
+  if (starts_with(text, "%r")) {
+    text.remove_prefix(2);
+  } else if (!text.empty() && (text.front() == 'r' || text.front() == 'w')) {
+    text.remove_prefix(1);
+  } else {
+    return false;
+  }
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 class Matcher {
  public:
   Matcher(const std::vector<Token>& tokens, Syntax syntax) : tokens_(tokens), syntax_(syntax) {}
@@ -77,26 +121,42 @@ class Matcher {
     std::optional<unsigned> dst, src;
     for (const Token& want : pattern.tokens) {
       if (want.kind == TokenKind::placeholder) {
+        const std::size_t start = pos_;
+        range_start_.reset();
         if (!placeholder(want.placeholder, attempt, dst, src)) {
-          return fail(attempt, describe(want.placeholder, syntax_));
+          // Report the operand where it starts: a number too large for its field as a whole
+          // ("-32769"), anything else as the token that did not fit.
+          const bool out_of_range = range_start_.has_value();
+          const std::size_t at = out_of_range ? *range_start_ : start;
+          const std::size_t end = out_of_range ? pos_ : start + 1;
+          pos_ = at;
+          fail(attempt, describe(want.placeholder, syntax_, out_of_range),
+               want_of(want.placeholder), end);
+          attempt.out_of_range = out_of_range;
+          return attempt;
         }
         continue;
       }
       if (pos_ >= tokens_.size() || tokens_[pos_].text != want.text) {
-        return fail(attempt, "'" + std::string(want.text) + "'");
+        fail(attempt, "'" + std::string(want.text) + "'", Want::literal, pos_ + 1);
+        return attempt;
       }
       ++pos_;
     }
-    if (pos_ != tokens_.size()) return fail(attempt, "end of line");
+    if (pos_ != tokens_.size()) {
+      fail(attempt, "end of line", Want::end, pos_ + 1);
+      return attempt;
+    }
     attempt.ok = true;
     return attempt;
   }
 
  private:
-  Attempt fail(Attempt& attempt, std::string expected) {
+  void fail(Attempt& attempt, std::string expected, Want want, std::size_t end) {
     attempt.failed_at = pos_;
+    attempt.failed_end = std::min(end, tokens_.size());
     attempt.expected = std::move(expected);
-    return attempt;
+    attempt.want = want;
   }
 
   const Token* peek(std::size_t ahead = 0) const {
@@ -125,8 +185,15 @@ class Matcher {
       if (parsed->magnitude > (std::uint64_t{1} << 63)) return std::nullopt;
       parsed->negative = parsed->magnitude != 0;
     }
+    number_start_ = pos_;
     pos_ = at + 1;
     return parsed;
+  }
+
+  // The number just read does not fit its field.
+  bool out_of_range() {
+    range_start_ = number_start_;
+    return false;
   }
 
   bool reg(Placeholder placeholder, std::optional<unsigned>& slot, std::uint8_t& field) {
@@ -148,6 +215,7 @@ class Matcher {
         ++pos_;
         return relative(placeholder, attempt);
       }
+      if (looks_like_register(*token)) return false;
       attempt.label = LabelRef{std::string(token->text), placeholder, token->column};
       ++pos_;
       return true;
@@ -159,10 +227,10 @@ class Matcher {
     std::optional<ParsedNumber> value = number(false);
     if (!value) return false;
     if (placeholder == Placeholder::target) {
-      if (!value->fits_signed(16)) return false;
+      if (!value->fits_signed(16)) return out_of_range();
       attempt.insn.off = static_cast<std::int16_t>(value->bits());
     } else {
-      if (!value->fits_signed(32)) return false;
+      if (!value->fits_signed(32)) return out_of_range();
       attempt.insn.imm = static_cast<std::int32_t>(value->bits());
     }
     return true;
@@ -179,8 +247,9 @@ class Matcher {
       case Placeholder::imm:
       case Placeholder::next_imm: {
         std::optional<ParsedNumber> value = number(false);
+        if (!value) return false;
         // 32-bit immediates may be written signed or as their unsigned bit pattern.
-        if (!value || !(value->fits_signed(32) || value->fits_unsigned(32))) return false;
+        if (!value->fits_signed(32) && !value->fits_unsigned(32)) return out_of_range();
         (placeholder == Placeholder::imm ? insn.imm : insn.next_imm) =
             static_cast<std::int32_t>(static_cast<std::uint32_t>(value->bits()));
         return true;
@@ -196,11 +265,12 @@ class Matcher {
       case Placeholder::skb_off: {
         if (!is_punct(peek(), "+") && !is_punct(peek(), "-")) return true;  // omitted: zero
         std::optional<ParsedNumber> value = number(true);
+        if (!value) return false;
         if (placeholder == Placeholder::off) {
-          if (!value || !value->fits_signed(16)) return false;
+          if (!value->fits_signed(16)) return out_of_range();
           insn.off = static_cast<std::int16_t>(value->bits());
         } else {
-          if (!value || !value->fits_signed(32)) return false;
+          if (!value->fits_signed(32)) return out_of_range();
           insn.imm = static_cast<std::int32_t>(value->bits());
         }
         return true;
@@ -216,13 +286,36 @@ class Matcher {
   const std::vector<Token>& tokens_;
   Syntax syntax_;
   std::size_t pos_ = 0;
+  std::size_t number_start_ = 0;            // first token of the last number read
+  std::optional<std::size_t> range_start_;  // set when a number did not fit its field
 };
 
-struct ParsedLine {
-  Instruction insn;
-  std::optional<LabelRef> label;
-  std::size_t line = 0;
+// A line matched against one syntax: the instruction, or every way the patterns that went
+// furthest failed there (for the error message).
+struct LineMatch {
+  std::optional<Attempt> ok;
+  std::size_t failed_at = 0;
+  std::vector<Attempt> furthest;
 };
+
+LineMatch match_line(const std::vector<Token>& tokens, Syntax syntax) {
+  Matcher matcher(tokens, syntax);
+  LineMatch match;
+  for (const Pattern& pattern : detail::patterns()) {
+    if (pattern.syntax != syntax) continue;
+    Attempt attempt = matcher.run(pattern);
+    if (attempt.ok) {
+      match.ok = std::move(attempt);
+      return match;
+    }
+    if (match.furthest.empty() || attempt.failed_at > match.failed_at) {
+      match.failed_at = attempt.failed_at;
+      match.furthest.clear();
+    }
+    if (attempt.failed_at == match.failed_at) match.furthest.push_back(std::move(attempt));
+  }
+  return match;
+}
 
 Location where(const AssembleOptions& options, std::size_t line, std::size_t column) {
   Location location;
@@ -232,36 +325,94 @@ Location where(const AssembleOptions& options, std::size_t line, std::size_t col
   return location;
 }
 
-// Matches a tokenised line against one syntax: the instruction, or the attempt that went
-// furthest (for the error message).
-Attempt match_line(const std::vector<Token>& tokens, Syntax syntax) {
-  Matcher matcher(tokens, syntax);
-  Attempt best;
-  bool have_best = false;
-  for (const Pattern& pattern : detail::patterns()) {
-    if (pattern.syntax != syntax) continue;
-    Attempt attempt = matcher.run(pattern);
-    if (attempt.ok) return attempt;
-    if (!have_best || attempt.failed_at > best.failed_at) {
-      best = std::move(attempt);
-      have_best = true;
-    }
+// "A", "A or B", "A, B or C"; at most six, then "or ...".
+std::string alternatives(const std::vector<std::string>& items) {
+  constexpr std::size_t kMost = 6;
+  std::string out;
+  const std::size_t shown = std::min(items.size(), kMost);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) out += (i + 1 == shown && items.size() <= kMost) ? " or " : ", ";
+    out += items[i];
   }
-  return best;
+  if (items.size() > kMost) out += " or ...";
+  return out;
 }
 
-Error line_error(const Attempt& attempt, const std::vector<Token>& tokens, std::size_t line,
-                 std::size_t line_length, const AssembleOptions& options) {
-  if (attempt.failed_at == 0) {
-    return make_error("unknown instruction '" + std::string(tokens.front().text) + "'",
-                      where(options, line, tokens.front().column));
+// The error for a line no pattern accepts: "expected X, found 'Y'" where X is what the patterns
+// that got furthest wanted, narrowed to what the found token was probably meant to be.
+Error line_error(const LineMatch& match, const std::vector<Token>& tokens, std::string_view text,
+                 std::size_t line, const AssembleOptions& options) {
+  const std::size_t at = match.failed_at;
+  std::vector<const Attempt*> attempts;
+  for (const Attempt& attempt : match.furthest) attempts.push_back(&attempt);
+  // Operands before punctuation and keywords.
+  std::stable_sort(attempts.begin(), attempts.end(), [](const Attempt* a, const Attempt* b) {
+    return (a->want == Want::literal || a->want == Want::end) <
+           (b->want == Want::literal || b->want == Want::end);
+  });
+  if (at >= tokens.size()) {
+    std::vector<std::string> expected;
+    for (const Attempt* attempt : attempts) {
+      if (std::find(expected.begin(), expected.end(), attempt->expected) == expected.end()) {
+        expected.push_back(attempt->expected);
+      }
+    }
+    return make_error("expected " + alternatives(expected) + ", found end of line",
+                      where(options, line, text.size() + 1));
   }
-  if (attempt.failed_at >= tokens.size()) {
-    return make_error("expected " + attempt.expected + ", found end of line",
-                      where(options, line, line_length + 1));
+  const Token& found = tokens[at];
+  const bool is_register = looks_like_register(found);
+  if (at == 0 && !is_register) {
+    return make_error(found.kind == TokenKind::ident
+                          ? "unknown instruction '" + std::string(found.text) + "'"
+                          : "expected an instruction, found '" + std::string(found.text) + "'",
+                      where(options, line, found.column));
   }
-  const Token& found = tokens[attempt.failed_at];
-  return make_error("expected " + attempt.expected + ", found '" + std::string(found.text) + "'",
+  // r12 was meant as an r register, w12 as a w register.
+  const std::string_view register_prefix =
+      !is_register ? "" : (starts_with(found.text, "%r") ? "%r" : found.text.substr(0, 1));
+  const bool is_number = found.kind == TokenKind::number ||
+                         ((found.text == "-" || found.text == "+") && at + 1 < tokens.size() &&
+                          tokens[at + 1].kind == TokenKind::number);
+  // How well each wanted thing fits what was found: a number too large for its field says the
+  // most, then the same kind of operand (a register of the right flavour before any register).
+  auto fit = [&](const Attempt& attempt) {
+    if (attempt.out_of_range) return 4;
+    switch (attempt.want) {
+      case Want::reg:
+        if (!is_register) return 0;
+        return attempt.expected.find(" " + std::string(register_prefix) + "0-") != std::string::npos
+                   ? 3
+                   : 2;
+      case Want::number: return is_number ? 3 : 0;
+      case Want::target:
+        return is_number || (found.kind == TokenKind::ident && !is_register) ? 3 : 0;
+      case Want::literal:
+      case Want::end: return found.kind == TokenKind::ident && !is_register ? 3 : 0;
+    }
+    return 0;
+  };
+  int best_fit = 0;
+  for (const Attempt& attempt : match.furthest) best_fit = std::max(best_fit, fit(attempt));
+  if (at == 0 && best_fit == 0) {  // r11 where no instruction starts with a register
+    return make_error("expected an instruction, found '" + std::string(found.text) + "'",
+                      where(options, line, found.column));
+  }
+  std::vector<std::string> expected;
+  // A sign and its number are one operand ("- 5").
+  std::size_t end = is_number && found.kind == TokenKind::punct ? at + 2 : at + 1;
+  for (const Attempt* each : attempts) {
+    const Attempt& attempt = *each;
+    if (fit(attempt) < best_fit) continue;
+    if (std::find(expected.begin(), expected.end(), attempt.expected) == expected.end()) {
+      expected.push_back(attempt.expected);
+    }
+    if (attempt.out_of_range) end = std::max(end, attempt.failed_end);
+  }
+  const Token& last = tokens[end - 1];
+  const std::string found_text(
+      text.substr(found.column - 1, last.column - 1 + last.text.size() - (found.column - 1)));
+  return make_error("expected " + alternatives(expected) + ", found '" + found_text + "'",
                     where(options, line, found.column));
 }
 
@@ -273,43 +424,63 @@ std::string_view strip_comment(std::string_view line) {
   return line.substr(0, cut);
 }
 
+struct ParsedLine {
+  Instruction insn;
+  std::optional<LabelRef> label;
+  std::size_t line = 0;
+};
+
 }  // namespace
 
 Result<std::vector<Instruction>> assemble(std::string_view source, const AssembleOptions& options) {
   std::optional<Syntax> syntax = options.syntax;
+  std::size_t syntax_line = 0;  // the line that decided the syntax, when it was detected
   std::vector<ParsedLine> parsed;
-  std::map<std::string, std::size_t, std::less<>> labels;  // name -> index into parsed
+  struct LabelDef {
+    std::size_t index;  // into parsed
+    std::size_t line;
+  };
+  std::map<std::string, LabelDef, std::less<>> labels;
   const std::vector<std::string_view> lines = split_lines(source);
   for (std::size_t number = 1; number <= lines.size(); ++number) {
     const std::string_view text = strip_comment(lines[number - 1]);
-    std::vector<Token> tokens;
-    std::size_t bad_column = 0;
-    if (!detail::tokenize(text, false, tokens, bad_column)) {
-      return make_error("unexpected character '" + std::string(1, text[bad_column - 1]) + "'",
-                        where(options, number, bad_column));
-    }
+    std::vector<Token> tokens = detail::tokenize(text, false);
     // Leading labels.
     while (tokens.size() >= 2 && tokens[0].kind == TokenKind::ident && tokens[1].text == ":") {
       const std::string name(tokens[0].text);
-      if (!labels.emplace(name, parsed.size()).second) {
-        return make_error("label '" + name + "' is defined twice",
-                          where(options, number, tokens[0].column));
+      auto [found, inserted] = labels.emplace(name, LabelDef{parsed.size(), number});
+      if (!inserted) {
+        return make_error(
+            "label '" + name + "' is already defined on line " + std::to_string(found->second.line),
+            where(options, number, tokens[0].column));
       }
       tokens.erase(tokens.begin(), tokens.begin() + 2);
     }
     if (tokens.empty()) continue;
 
-    Attempt attempt;
+    LineMatch match;
     if (syntax) {
-      attempt = match_line(tokens, *syntax);
+      match = match_line(tokens, *syntax);
+      const Syntax other = *syntax == Syntax::llvm ? Syntax::conformance : Syntax::llvm;
+      if (!match.ok && match_line(tokens, other).ok) {
+        const std::string chosen =
+            options.syntax ? "" : " (as on line " + std::to_string(syntax_line) + ")";
+        return make_error("expected the " + std::string(syntax_name(*syntax)) + " syntax" + chosen +
+                              ", found the " + std::string(syntax_name(other)) + " syntax",
+                          where(options, number, tokens.front().column));
+      }
     } else {
-      Attempt llvm = match_line(tokens, Syntax::llvm);
-      Attempt conf = match_line(tokens, Syntax::conformance);
-      if (llvm.ok != conf.ok) syntax = llvm.ok ? Syntax::llvm : Syntax::conformance;
-      attempt = llvm.ok || (!conf.ok && llvm.failed_at >= conf.failed_at) ? llvm : conf;
+      LineMatch llvm = match_line(tokens, Syntax::llvm);
+      LineMatch conf = match_line(tokens, Syntax::conformance);
+      if (llvm.ok.has_value() != conf.ok.has_value()) {
+        syntax = llvm.ok ? Syntax::llvm : Syntax::conformance;
+        syntax_line = number;
+      }
+      match = llvm.ok || (!conf.ok && llvm.failed_at >= conf.failed_at) ? std::move(llvm)
+                                                                        : std::move(conf);
     }
-    if (!attempt.ok) return line_error(attempt, tokens, number, text.size(), options);
-    parsed.push_back(ParsedLine{attempt.insn, attempt.label, number});
+    if (!match.ok) return line_error(match, tokens, text, number, options);
+    parsed.push_back(ParsedLine{match.ok->insn, match.ok->label, number});
   }
 
   // Slots, then labels.
@@ -325,7 +496,7 @@ Result<std::vector<Instruction>> assemble(std::string_view source, const Assembl
   auto slot_of_label = [&](const std::string& name) -> std::optional<std::int64_t> {
     auto found = labels.find(name);
     if (found != labels.end()) {
-      return found->second < parsed.size() ? parsed[found->second].insn.slot : slot;
+      return found->second.index < parsed.size() ? parsed[found->second.index].insn.slot : slot;
     }
     if (name == "exit" && last_exit) return *last_exit;
     return std::nullopt;
@@ -337,6 +508,7 @@ Result<std::vector<Instruction>> assemble(std::string_view source, const Assembl
         return make_error("undefined label '" + line.label->name + "'",
                           where(options, line.line, line.label->column));
       }
+      // Relative to the next slot (for lddw code_addr too: see Instruction::target()).
       const std::int64_t relative = *target - (line.insn.slot + 1);
       if (line.label->kind == Placeholder::target) {
         if (relative < INT16_MIN || relative > INT16_MAX) {

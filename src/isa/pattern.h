@@ -40,9 +40,9 @@ struct Token {
 };
 
 // Splits a line (or a pattern, with {placeholders}) into tokens. Comments are the caller's.
-// Returns false and sets `bad_column` on a character no token starts with.
-bool tokenize(std::string_view text, bool is_pattern, std::vector<Token>& out,
-              std::size_t& bad_column);
+// A character no token starts with becomes a one-character punct token that no pattern
+// accepts, so the assembler reports it where it stands ("expected end of line, found '$'").
+std::vector<Token> tokenize(std::string_view text, bool is_pattern);
 
 struct Pattern {
   Op op;

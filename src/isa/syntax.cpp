@@ -37,8 +37,8 @@ Placeholder placeholder_named(std::string_view name) {
   return Placeholder::none;
 }
 
-bool tokenize(std::string_view text, bool is_pattern, std::vector<Token>& out,
-              std::size_t& bad_column) {
+std::vector<Token> tokenize(std::string_view text, bool is_pattern) {
+  std::vector<Token> out;
   std::size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
@@ -70,24 +70,18 @@ bool tokenize(std::string_view text, bool is_pattern, std::vector<Token>& out,
           break;
         }
       }
-      if (i == start) {
-        bad_column = i + 1;
-        return false;
-      }
+      if (i == start) ++i;  // a stray character: a token of its own
     }
     token.text = text.substr(start, i - start);
     out.push_back(token);
   }
-  return true;
+  return out;
 }
 
 namespace {
 
 void add_pattern(std::vector<Pattern>& list, Op op, Syntax syntax, std::string_view text) {
-  Pattern pattern{op, syntax, {}};
-  std::size_t bad = 0;
-  tokenize(text, true, pattern.tokens, bad);
-  list.push_back(std::move(pattern));
+  list.push_back(Pattern{op, syntax, tokenize(text, true)});
 }
 
 std::vector<Pattern> build_patterns() {
@@ -101,6 +95,9 @@ std::vector<Pattern> build_patterns() {
   add_pattern(list, Op::bswap16, Syntax::conformance, "swap16 {d}");
   add_pattern(list, Op::bswap32, Syntax::conformance, "swap32 {d}");
   add_pattern(list, Op::bswap64, Syntax::conformance, "swap64 {d}");
+  // llvm-objdump --mattr=+alu32 (and LLVM's assembler) also write the 32-bit atomic add's
+  // source as a w register.
+  add_pattern(list, Op::atomic32_add, Syntax::llvm, "lock *(u32 *)({d}{off}) += {sw}");
   return list;
 }
 
@@ -149,7 +146,9 @@ std::string placeholder_text(Placeholder placeholder, const Instruction& insn, S
     case Placeholder::sw: return register_text(insn.src, true, syntax);
     case Placeholder::imm: return signed_text(insn.imm, false);
     case Placeholder::imm64:
-      return syntax == Syntax::llvm ? std::to_string(insn.imm64()) : to_hex(insn.imm64());
+      // LLVM prints the 64-bit immediate signed (r1 = -1 ll), the conformance suite in hex.
+      return syntax == Syntax::llvm ? signed_text(static_cast<std::int64_t>(insn.imm64()), false)
+                                    : to_hex(insn.imm64());
     case Placeholder::next_imm: return signed_text(insn.next_imm, false);
     case Placeholder::off: return offset_text(insn.off, syntax, syntax == Syntax::conformance);
     case Placeholder::target: return signed_text(insn.off, true);

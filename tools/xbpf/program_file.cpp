@@ -4,6 +4,7 @@
 
 #include "isa/assembler.h"
 #include "support/files.h"
+#include "support/text.h"
 
 namespace xbpf::cli {
 namespace {
@@ -21,6 +22,27 @@ bool has_extension(const std::string& path, std::string_view extension) {
 }
 
 constexpr std::uint32_t kRelocationCall = 10;  // R_BPF_64_32: the imm of a call
+
+// The name a relocated local call shows. clang relocates calls to static functions against
+// the section symbol, with the target in imm (section + (imm + 1) slots, as libbpf reads it):
+// name the function symbol there ("call checksum", not "call .text"), or section+0xN.
+std::string call_target_name(const object::ElfFile& elf, const object::ElfSymbol& symbol,
+                             std::int32_t imm) {
+  if (symbol.type != object::kSymbolSection) return symbol.name;
+  const std::int64_t offset = static_cast<std::int64_t>(symbol.value) +
+                              (static_cast<std::int64_t>(imm) + 1) * isa::kSlotSize;
+  const object::ElfSymbol* best = nullptr;
+  for (const object::ElfSymbol& candidate : elf.symbols()) {
+    if (candidate.section != symbol.section || candidate.name.empty() ||
+        static_cast<std::int64_t>(candidate.value) != offset) {
+      continue;
+    }
+    if (candidate.type == object::kSymbolFunc) return candidate.name;
+    if (candidate.type == object::kSymbolNoType && !best) best = &candidate;
+  }
+  if (best) return best->name;
+  return symbol.name + "+" + to_hex(static_cast<std::uint64_t>(offset));
+}
 
 Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> bytes) {
   Result<object::ElfFile> elf = object::ElfFile::parse(std::move(bytes), path);
@@ -48,9 +70,11 @@ Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> 
     Result<std::vector<object::ElfRelocation>> relocations = elf->relocations_for(section.index);
     if (!relocations) return std::move(relocations).error();
     for (const object::ElfRelocation& relocation : *relocations) {
-      if (relocation.type == kRelocationCall) {
-        code.call_names[static_cast<std::uint32_t>(relocation.offset / isa::kSlotSize)] =
-            elf->symbols()[relocation.symbol].name;
+      const std::uint64_t slot = relocation.offset / isa::kSlotSize;
+      if (relocation.type == kRelocationCall && relocation.offset % isa::kSlotSize == 0 &&
+          slot < section.data.size() / isa::kSlotSize) {
+        code.call_names[static_cast<std::uint32_t>(slot)] = call_target_name(
+            *elf, elf->symbols()[relocation.symbol], isa::read_slot(section.data, slot).imm);
       }
     }
     file.sections.push_back(std::move(code));
