@@ -116,6 +116,24 @@ void ConformanceHost::add_regions(vm::RunState& state) {
   }
 }
 
+void ConformanceHost::reset() {
+  for (int i = 0; i < kObjects; ++i) {
+    maps_by_fd_[i] = {};
+    maps_by_idx_[i] = {};
+    variables_[i] = {};
+  }
+}
+
+std::vector<std::uint8_t> ConformanceHost::snapshot() const {
+  std::vector<std::uint8_t> bytes;
+  for (const Object* objects : {maps_by_fd_, maps_by_idx_, variables_}) {
+    for (int i = 0; i < kObjects; ++i) {
+      bytes.insert(bytes.end(), objects[i].value, objects[i].value + kValueSize);
+    }
+  }
+  return bytes;
+}
+
 Result<std::uint64_t> run_conformance_program(std::span<const isa::Instruction> program,
                                               std::vector<std::uint8_t> memory, vm::Engine engine) {
   ConformanceHost host;

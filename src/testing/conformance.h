@@ -40,6 +40,9 @@ class ConformanceHost : public vm::Host {
   [[nodiscard]] const vm::Environment& environment() const { return environment_; }
   // Registers the host's memory as regions (for the checked interpreter).
   void add_regions(vm::RunState& state);
+  // Zeroes every object; the bytes of every object, in a fixed order.
+  void reset();
+  [[nodiscard]] std::vector<std::uint8_t> snapshot() const;
 
  private:
   struct Object {

@@ -127,6 +127,8 @@ class RunState {
   [[nodiscard]] std::span<const std::uint8_t> packet() const { return packet_; }
   // The embedder's per-run data, for its helpers.
   void* user = nullptr;
+  // Checked mode only: stop with an error after this many instructions (0: no limit).
+  std::uint64_t instruction_limit = 0;
 
   // Filled by the run: instructions executed (checked mode only), tail calls taken.
   std::uint64_t instructions_executed = 0;

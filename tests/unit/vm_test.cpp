@@ -289,6 +289,17 @@ TEST(Vm, CheckedModeCountsInstructions) {
   EXPECT_EQ(state.instructions_executed, 2U + 3 * 3 + 1);
 }
 
+TEST(Vm, CheckedModeStopsAtTheInstructionLimit) {
+  auto program = prepare("r0 = 0\nloop:\nr0 += 1\ngoto loop");
+  ASSERT_TRUE(program);
+  RunState state;
+  state.instruction_limit = 1000;
+  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("the instruction limit (1000) was reached"));
+  EXPECT_EQ(state.instructions_executed, 1000U);
+}
+
 TEST(Vm, AtomicsAreAtomicAcrossThreads) {
   auto program = prepare(R"(
     r2 = 1

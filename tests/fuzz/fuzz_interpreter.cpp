@@ -1,0 +1,50 @@
+// Differential fuzzing of the interpreter: any bytes that decode and validate run first in the
+// checked mode (bounded memory, bounded instructions); when that run completes, the fast mode
+// runs from the identical starting state (same buffers, same stack) and must return the same
+// r0 and leave every byte of memory the same.
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "isa/instruction.h"
+#include "testing/conformance.h"
+#include "vm/vm.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace xbpf;
+  // The first 32 bytes are the input memory, the rest the program.
+  constexpr std::size_t kMemory = 32;
+  if (size < kMemory + 8) return 0;
+  Result<std::vector<isa::Instruction>> program =
+      isa::decode_and_validate(std::span(data + kMemory, size - kMemory));
+  if (!program.ok()) return 0;
+  testing::ConformanceHost host;
+  Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(*program, host.environment());
+  if (!prepared.ok()) return 0;
+
+  std::vector<std::uint8_t> memory(kMemory);
+  vm::RunState state;
+  state.instruction_limit = 10000;
+  host.add_regions(state);
+  state.add_region({reinterpret_cast<std::uint64_t>(memory.data()), memory.size(), true, "memory"});
+  state.set_packet(memory);
+  const std::uint64_t args[2] = {reinterpret_cast<std::uint64_t>(memory.data()), memory.size()};
+
+  struct Outcome {
+    Result<std::uint64_t> r0;
+    std::vector<std::uint8_t> memory, host, stack;
+  };
+  auto run_once = [&](vm::Engine engine) {
+    memory.assign(data, data + kMemory);
+    host.reset();
+    state.stack.fill(0);
+    Result<std::uint64_t> r0 = vm::run(**prepared, args, state, engine);
+    return Outcome{std::move(r0), memory, host.snapshot(), {state.stack.begin(), state.stack.end()}};
+  };
+  const Outcome checked = run_once(vm::Engine::checked);
+  if (!checked.r0.ok()) return 0;  // a fault or the limit: not safe to run unchecked
+  const Outcome fast = run_once(vm::Engine::interpreter);
+  if (!fast.r0.ok() || *fast.r0 != *checked.r0) std::abort();
+  if (fast.memory != checked.memory || fast.host != checked.host || fast.stack != checked.stack) std::abort();
+  return 0;
+}
