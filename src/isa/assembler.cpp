@@ -480,6 +480,11 @@ Result<std::vector<Instruction>> assemble(std::string_view source, const Assembl
                                                                         : std::move(conf);
     }
     if (!match.ok) return line_error(match, tokens, text, number, options);
+    // The rules of a single instruction that patterns cannot express (r10 is read-only).
+    if (Status checked = check_instruction(match.ok->insn); !checked) {
+      return make_error(std::move(checked).error().message,
+                        where(options, number, tokens.front().column));
+    }
     parsed.push_back(ParsedLine{match.ok->insn, match.ok->label, number});
   }
 

@@ -112,47 +112,6 @@ Result<Op> find_row(const RawSlot& raw, std::size_t slot) {
                     at(slot));
 }
 
-Status check_fields(const Instruction& insn, const RawSlot& raw, std::size_t slot) {
-  const OpInfo& row = info(insn.op);
-  auto reserved = [&](std::string_view field, long long found) {
-    return make_error("reserved field " + std::string(field) + " must be 0 in " +
-                          std::string(row.name) + " (found " + std::to_string(found) + ")",
-                      at(slot));
-  };
-  const Unused unused = unused_fields(row.form);
-  if (unused.dst && raw.dst != 0) return reserved("dst", raw.dst);
-  if (unused.src && row.match != Match::src && raw.src != 0) return reserved("src", raw.src);
-  if (unused.off && row.match != Match::off && raw.off != 0) return reserved("offset", raw.off);
-  if (unused.imm && row.match != Match::imm && raw.imm != 0) return reserved("imm", raw.imm);
-  if (!unused.dst && raw.dst >= kRegCount) {
-    return make_error("bad register r" + std::to_string(raw.dst) + " in dst of " +
-                          std::string(row.name) + " (registers are r0 to r10)",
-                      at(slot));
-  }
-  if (!unused.src && row.match != Match::src && raw.src >= kRegCount) {
-    return make_error("bad register r" + std::to_string(raw.src) + " in src of " +
-                          std::string(row.name) + " (registers are r0 to r10)",
-                      at(slot));
-  }
-  if (raw.dst == kFramePointer && writes_dst(row.form, row.sem)) {
-    return make_error(
-        "r10 is the read-only frame pointer: " + std::string(row.name) + " cannot write it",
-        at(slot));
-  }
-  return {};
-}
-
-// True when an instruction writes r10: as dst, or as the src of the fetch atomics and xchg,
-// which receive the old memory value there (cmpxchg writes r0 instead).
-bool writes_frame_pointer(const Instruction& insn) {
-  const OpInfo& row = insn.info();
-  const bool writes_src = row.sem == Sem::atomic_fetch_add || row.sem == Sem::atomic_fetch_or ||
-                          row.sem == Sem::atomic_fetch_and || row.sem == Sem::atomic_fetch_xor ||
-                          row.sem == Sem::atomic_xchg;
-  return (insn.dst == kFramePointer && writes_dst(row.form, row.sem)) ||
-         (insn.src == kFramePointer && writes_src);
-}
-
 }  // namespace
 
 std::int64_t Instruction::target() const {
@@ -173,6 +132,45 @@ Instruction make(Op op, std::uint8_t dst, std::uint8_t src, std::int16_t off, st
     case Match::none: break;
   }
   return insn;
+}
+
+Status check_instruction(const Instruction& insn) {
+  const OpInfo& row = insn.info();
+  auto reserved = [&](std::string_view field, long long found) {
+    return make_error("reserved field " + std::string(field) + " must be 0 in " +
+                          std::string(row.name) + " (found " + std::to_string(found) + ")",
+                      at(insn.slot));
+  };
+  const Unused unused = unused_fields(row.form);
+  if (unused.dst && insn.dst != 0) return reserved("dst", insn.dst);
+  if (unused.src && row.match != Match::src && insn.src != 0) return reserved("src", insn.src);
+  if (unused.off && row.match != Match::off && insn.off != 0) return reserved("offset", insn.off);
+  if (unused.imm && row.match != Match::imm && insn.imm != 0) return reserved("imm", insn.imm);
+  if (!unused.dst && insn.dst >= kRegCount) {
+    return make_error("bad register r" + std::to_string(insn.dst) + " in dst of " +
+                          std::string(row.name) + " (registers are r0 to r10)",
+                      at(insn.slot));
+  }
+  if (!unused.src && row.match != Match::src && insn.src >= kRegCount) {
+    return make_error("bad register r" + std::to_string(insn.src) + " in src of " +
+                          std::string(row.name) + " (registers are r0 to r10)",
+                      at(insn.slot));
+  }
+  if ((insn.dst == kFramePointer && writes_dst(row.form, row.sem)) ||
+      (insn.src == kFramePointer && writes_src(row.sem))) {
+    return make_error(
+        "r10 is the read-only frame pointer: " + std::string(row.name) + " cannot write it",
+        at(insn.slot));
+  }
+  const bool second_immediate =
+      row.sem == Sem::imm64 || row.sem == Sem::map_val_fd || row.sem == Sem::map_val_idx;
+  if (insn.next_imm != 0 && !second_immediate) {
+    Location where = at(insn.slot + 1);
+    return make_error("reserved field next_imm must be 0 in " + std::string(row.name) + " (found " +
+                          std::to_string(insn.next_imm) + ")",
+                      where);
+  }
+  return {};
 }
 
 RawSlot read_slot(std::span<const std::uint8_t> bytes, std::size_t slot) {
@@ -205,7 +203,6 @@ Result<std::vector<Instruction>> decode(std::span<const std::uint8_t> bytes) {
       return std::move(op).error();
     }
     Instruction insn{*op, raw.dst, raw.src, raw.off, raw.imm, 0, static_cast<std::uint32_t>(slot)};
-    XBPF_TRY(check_fields(insn, raw, slot));
     if (is_wide(insn.info().form)) {
       if (slot + 1 >= slot_total) {
         return make_error("lddw is truncated: its second half is missing", at(slot));
@@ -216,15 +213,9 @@ Result<std::vector<Instruction>> decode(std::span<const std::uint8_t> bytes) {
                           at(slot + 1));
       }
       insn.next_imm = next.imm;
-      const Sem sem = insn.info().sem;
-      if (insn.next_imm != 0 && sem != Sem::imm64 && sem != Sem::map_val_fd &&
-          sem != Sem::map_val_idx) {
-        return make_error("reserved field next_imm must be 0 in " + std::string(insn.info().name) +
-                              " (found " + std::to_string(insn.next_imm) + ")",
-                          at(slot + 1));
-      }
       ++slot;
     }
+    XBPF_TRY(check_instruction(insn));
     program.push_back(insn);
   }
   return program;
@@ -250,12 +241,7 @@ Status validate(std::span<const Instruction> program) {
     }
   }
   for (const Instruction& insn : program) {
-    // Checked here too (not only by decode()), so that assembled programs get it as well.
-    if (writes_frame_pointer(insn)) {
-      return make_error("r10 is the read-only frame pointer: " + std::string(insn.info().name) +
-                            " cannot write it",
-                        at(insn.slot));
-    }
+    XBPF_TRY(check_instruction(insn));
     const Form form = insn.info().form;
     if (!is_branch(form) && form != Form::call_local && insn.info().sem != Sem::code_addr) {
       continue;

@@ -50,8 +50,13 @@ Instruction make(Op op, std::uint8_t dst = 0, std::uint8_t src = 0, std::int16_t
 // not written, lddw not truncated. Program-level rules are validate()'s.
 Result<std::vector<Instruction>> decode(std::span<const std::uint8_t> bytes);
 
-// Program-level rules: non-empty; jump and call targets inside the program and not in the
-// middle of an lddw; the last instruction exit or an unconditional jump.
+// The rules one instruction must follow on its own: registers r0 to r10, the fields its form
+// does not use zero, r10 never written. decode(), validate() and the assembler apply them.
+Status check_instruction(const Instruction& insn);
+
+// Program-level rules: check_instruction() for each; non-empty; jump and call targets inside
+// the program and not in the middle of an lddw; the last instruction exit or an
+// unconditional jump.
 Status validate(std::span<const Instruction> program);
 
 // decode() then validate().

@@ -59,6 +59,11 @@ std::string_view form_name(Form form) {
   return "?";
 }
 
+bool writes_src(Sem sem) {
+  return sem == Sem::atomic_fetch_add || sem == Sem::atomic_fetch_or ||
+         sem == Sem::atomic_fetch_and || sem == Sem::atomic_fetch_xor || sem == Sem::atomic_xchg;
+}
+
 bool writes_dst(Form form, Sem sem) {
   switch (form) {
     case Form::alu_imm:

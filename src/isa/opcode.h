@@ -148,6 +148,9 @@ std::string_view form_name(Form form);
 
 // True when the form writes dst (so dst may not be r10).
 bool writes_dst(Form form, Sem sem);
+// True when the operation writes src: the fetching atomics and xchg load the old value there
+// (cmpxchg loads it into r0).
+bool writes_src(Sem sem);
 // True for forms whose instruction occupies two slots.
 inline bool is_wide(Form form) { return form == Form::lddw; }
 // Jump/branch forms whose target is relative to the next slot.

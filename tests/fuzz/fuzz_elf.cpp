@@ -10,7 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace xbpf;
-  Result<object::ElfFile> file = object::ElfFile::parse(std::vector<std::uint8_t>(data, data + size), "fuzz.o");
+  Result<object::ElfFile> file =
+      object::ElfFile::parse(std::vector<std::uint8_t>(data, data + size), "fuzz.o");
   if (!file.ok()) {
     if (file.error().message.empty()) std::abort();
     return 0;

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       isa::decode_and_validate(std::span(data + kMemory, size - kMemory));
   if (!program.ok()) return 0;
   testing::ConformanceHost host;
-  Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(*program, host.environment());
+  Result<std::shared_ptr<const vm::Program>> prepared =
+      vm::Program::create(*program, host.environment());
   if (!prepared.ok()) return 0;
 
   std::vector<std::uint8_t> memory(kMemory);
@@ -39,12 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     host.reset();
     state.stack.fill(0);
     Result<std::uint64_t> r0 = vm::run(**prepared, args, state, engine);
-    return Outcome{std::move(r0), memory, host.snapshot(), {state.stack.begin(), state.stack.end()}};
+    return Outcome{
+        std::move(r0), memory, host.snapshot(), {state.stack.begin(), state.stack.end()}};
   };
   const Outcome checked = run_once(vm::Engine::checked);
   if (!checked.r0.ok()) return 0;  // a fault or the limit: not safe to run unchecked
   const Outcome fast = run_once(vm::Engine::interpreter);
   if (!fast.r0.ok() || *fast.r0 != *checked.r0) std::abort();
-  if (fast.memory != checked.memory || fast.host != checked.host || fast.stack != checked.stack) std::abort();
+  if (fast.memory != checked.memory || fast.host != checked.host || fast.stack != checked.stack)
+    std::abort();
   return 0;
 }

@@ -251,6 +251,18 @@ TEST(AssemblerErrors, BadRegister) {
             "prog.s:1:11: expected a register r0-r10, found 'r2'");
 }
 
+TEST(AssemblerErrors, FramePointerIsReadOnly) {
+  // Found by the assembler fuzzer: the patterns accept r10 anywhere a register goes.
+  EXPECT_EQ(assemble_error("r0 = 0\nr10 = r1\n"),
+            "prog.s:2:1: r10 is the read-only frame pointer: mov64_reg cannot write it");
+  EXPECT_EQ(assemble_error("o:\nmovsx1632 %r10, %r2\n", Syntax::conformance),
+            "prog.s:2:1: r10 is the read-only frame pointer: movsx32_16 cannot write it");
+  EXPECT_EQ(assemble_error("r10 = atomic_fetch_add((u64 *)(r1 + 0), r10)\n"),
+            "prog.s:1:1: r10 is the read-only frame pointer: atomic64_fetch_add cannot write it");
+  // Reading r10, and storing through it, are fine.
+  EXPECT_TRUE(assemble("r1 = r10\n*(u64 *)(r10 - 8) = r1\nlock *(u64 *)(r10 - 8) += r1\n").ok());
+}
+
 TEST(AssemblerErrors, ImmediateOutOfRange) {
   EXPECT_EQ(assemble_error("r0 += 4294967296\n"),
             "prog.s:1:7: expected a 32-bit immediate (-2147483648 to 4294967295), found "

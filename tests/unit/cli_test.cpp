@@ -25,10 +25,12 @@ class Cli : public ::testing::Test {
   void SetUp() override {
     tool_ = (test::binary_dir() / "bin" / "xbpf").string();
 #if defined(_WIN32)
-    GTEST_SKIP() << "end-to-end tests start child processes, which the Windows platform layer does not do yet";
+    GTEST_SKIP() << "end-to-end tests start child processes, which the Windows platform layer does "
+                    "not do yet";
 #endif
     if (!fs::exists(tool_)) GTEST_SKIP() << tool_ << " is not built";
-    dir_ = fs::temp_directory_path() / ("xbpf-cli-test-" + std::to_string(platform::monotonic_ns()));
+    dir_ =
+        fs::temp_directory_path() / ("xbpf-cli-test-" + std::to_string(platform::monotonic_ns()));
     fs::create_directories(dir_);
   }
   void TearDown() override {
@@ -60,8 +62,9 @@ TEST_F(Cli, UsageAndHelp) {
   platform::ProcessResult help = xbpf({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("Commands:"));
-  for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"asm", "--help"}, {"disasm", "--help"}, {"prog", "run", "--help"}}) {
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"asm", "--help"},
+                                                  {"disasm", "--help"},
+                                                  {"prog", "run", "--help"}}) {
     platform::ProcessResult result = xbpf(command);
     EXPECT_EQ(result.exit_code, 0) << command[0];
     EXPECT_THAT(result.out, HasSubstr("Usage: xbpf " + command[0])) << command[0];
@@ -106,21 +109,28 @@ TEST_F(Cli, MissingAndMalformedFilesAreNamed) {
   EXPECT_EQ(assembled.exit_code, 2);
   EXPECT_THAT(assembled.err, HasSubstr("bad.s:2:7: expected"));
 
-  const std::string truncated = file("cut.o", std::string("\x7f" "ELF\x02\x01\x01", 7));
+  const std::string truncated = file("cut.o", std::string("\x7f"
+                                                          "ELF\x02\x01\x01",
+                                                          7));
   platform::ProcessResult elf = xbpf({"disasm", truncated});
   EXPECT_EQ(elf.exit_code, 2);
   EXPECT_THAT(elf.err, HasSubstr("cut.o"));
   EXPECT_THAT(elf.err, HasSubstr("truncated ELF header"));
 
-  const std::string odd = file("odd.bin", std::string("\xb7\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00", 11));
+  const std::string odd =
+      file("odd.bin", std::string("\xb7\x00\x00\x00\x01\x00\x00\x00\x95\x00\x00", 11));
   platform::ProcessResult raw = xbpf({"disasm", odd});
   EXPECT_EQ(raw.exit_code, 2);
   EXPECT_THAT(raw.err, HasSubstr("program size 11 is not a multiple of 8 bytes"));
 
-  const std::string reserved = file("reserved.bin", std::string("\xb7\x10\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00", 16));
+  const std::string reserved =
+      file("reserved.bin",
+           std::string("\xb7\x10\x00\x00\x01\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00", 16));
   platform::ProcessResult decoded = xbpf({"prog", "run", reserved});
   EXPECT_EQ(decoded.exit_code, 2);
-  EXPECT_THAT(decoded.err, HasSubstr("reserved.bin: insn 0: reserved field src must be 0 in mov64_imm (found 1)"));
+  EXPECT_THAT(
+      decoded.err,
+      HasSubstr("reserved.bin: insn 0: reserved field src must be 0 in mov64_imm (found 1)"));
 }
 
 TEST_F(Cli, AssembleDisassembleRoundTrip) {
@@ -138,7 +148,8 @@ TEST_F(Cli, AssembleDisassembleRoundTrip) {
   platform::ProcessResult listing = xbpf({"disasm", binary});
   ASSERT_EQ(listing.exit_code, 0) << listing.err;
   EXPECT_THAT(listing.out, HasSubstr("       4:\t55 01 fd ff 00 00 00 00\tif r1 != 0 goto -3\n"));
-  platform::ProcessResult source_again = xbpf({"disasm", binary, "--no-addresses", "--syntax", "conformance"});
+  platform::ProcessResult source_again =
+      xbpf({"disasm", binary, "--no-addresses", "--syntax", "conformance"});
   ASSERT_EQ(source_again.exit_code, 0);
   EXPECT_THAT(source_again.out, HasSubstr("jne %r1, 0, -3"));
   const std::string round = file("round.s", source_again.out);
@@ -163,7 +174,8 @@ TEST_F(Cli, ProgRunPrintsLikeBpftool) {
   )");
   const std::string input = file("in.bin", std::string("\x01\x02\x03\x04", 4));
   const std::string output = (dir_ / "out.bin").string();
-  platform::ProcessResult plain = xbpf({"prog", "run", source, "data_in", input, "data_out", output});
+  platform::ProcessResult plain =
+      xbpf({"prog", "run", source, "data_in", input, "data_out", output});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_THAT(plain.out, MatchesRegex("Return value: 10, duration: [0-9]+ns\n"));
   EXPECT_EQ(*read_file(output), (std::vector<std::uint8_t>{1, 1, 1, 1}));
@@ -176,10 +188,12 @@ TEST_F(Cli, ProgRunPrintsLikeBpftool) {
   platform::ProcessResult json = xbpf({"prog", "run", source, "data_in", input, "-j"});
   ASSERT_EQ(json.exit_code, 0);
   EXPECT_THAT(json.out, MatchesRegex("\\{\"retval\":10,\"duration\":[0-9]+\\}\n"));
-  platform::ProcessResult before = xbpf({"-j", "prog", "run", source, "data_in", input, "engine", "interp"});
+  platform::ProcessResult before =
+      xbpf({"-j", "prog", "run", source, "data_in", input, "engine", "interp"});
   ASSERT_EQ(before.exit_code, 0);
   EXPECT_THAT(before.out, HasSubstr("\"retval\":10"));
-  EXPECT_THAT(before.err, HasSubstr("warning: running an unverified program without run-time checks"));
+  EXPECT_THAT(before.err,
+              HasSubstr("warning: running an unverified program without run-time checks"));
 }
 
 TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
@@ -194,13 +208,15 @@ TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
 // The plugin protocol, as the bpf_conformance runner speaks it, over the public suite.
 TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
 #if defined(_WIN32)
-  GTEST_SKIP() << "the plugin test starts child processes, which the Windows platform layer does not do yet";
+  GTEST_SKIP()
+      << "the plugin test starts child processes, which the Windows platform layer does not do yet";
 #endif
   const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
   if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
   const std::optional<fs::path> shared = test::shared_dir();
   if (!shared || !fs::is_directory(*shared / "conformance")) {
-    GTEST_SKIP() << "the public conformance suite (../shared/conformance or $XBPF_SHARED_DIR) is absent";
+    GTEST_SKIP()
+        << "the public conformance suite (../shared/conformance or $XBPF_SHARED_DIR) is absent";
   }
   auto encode = [](std::span<const std::uint8_t> bytes) {
     std::string text;
@@ -246,7 +262,8 @@ TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
 
 TEST(ConformancePlugin, ReportsBadInput) {
 #if defined(_WIN32)
-  GTEST_SKIP() << "the plugin test starts child processes, which the Windows platform layer does not do yet";
+  GTEST_SKIP()
+      << "the plugin test starts child processes, which the Windows platform layer does not do yet";
 #endif
   const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
   if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
@@ -254,11 +271,13 @@ TEST(ConformancePlugin, ReportsBadInput) {
   ASSERT_TRUE(bad_hex.ok());
   EXPECT_EQ(bad_hex->exit_code, 1);
   EXPECT_THAT(bad_hex->err, HasSubstr("not hex bytes"));
-  Result<platform::ProcessResult> unknown = platform::run_process({plugin}, "ff  00  00  00  00  00  00  00  ");
+  Result<platform::ProcessResult> unknown =
+      platform::run_process({plugin}, "ff  00  00  00  00  00  00  00  ");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->exit_code, 1);
   EXPECT_THAT(unknown->err, HasSubstr("unknown opcode 0xff"));
-  Result<platform::ProcessResult> no_main = platform::run_process({plugin, "--elf"}, "7f  45  4c  46  ");
+  Result<platform::ProcessResult> no_main =
+      platform::run_process({plugin, "--elf"}, "7f  45  4c  46  ");
   ASSERT_TRUE(no_main.ok());
   EXPECT_EQ(no_main->exit_code, 1);
   EXPECT_THAT(no_main->err, HasSubstr("truncated ELF header"));

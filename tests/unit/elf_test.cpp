@@ -1,11 +1,11 @@
 // The ELF reader: a well-formed object reads back; every malformed field is an error that
 // names what and where, never a crash.
+#include "object/elf.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
-
-#include "object/elf.h"
 
 namespace xbpf::object {
 namespace {
@@ -19,29 +19,33 @@ class ElfBuilder {
   std::vector<std::uint8_t> build() const {
     std::vector<std::uint8_t> out(64, 0);
     auto put = [&out](std::size_t at, std::uint64_t value, int size) {
-      for (int i = 0; i < size; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (8 * i));
+      for (int i = 0; i < size; ++i)
+        out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (8 * i));
     };
     auto append = [&out](const std::vector<std::uint8_t>& bytes) {
       const std::size_t at = out.size();
       out.insert(out.end(), bytes.begin(), bytes.end());
       return at;
     };
-    const std::vector<std::uint8_t> text = {0xb7, 0x00, 0, 0, 2, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0};
+    const std::vector<std::uint8_t> text = {0xb7, 0x00, 0, 0, 2, 0, 0, 0,
+                                            0x95, 0,    0, 0, 0, 0, 0, 0};
     const std::string strtab = std::string("\0prog\0", 6);
-    const std::string shstrtab = std::string("\0.text\0.symtab\0.strtab\0.rel.text\0.shstrtab\0", 44);
+    const std::string shstrtab =
+        std::string("\0.text\0.symtab\0.strtab\0.rel.text\0.shstrtab\0", 44);
     std::vector<std::uint8_t> symtab(48, 0);  // null symbol + "prog"
-    symtab[24] = 1;                            // name offset
+    symtab[24] = 1;                           // name offset
     symtab[24 + 4] = (kBindGlobal << 4) | kSymbolFunc;
-    symtab[24 + 6] = 1;                        // section .text
-    symtab[24 + 16] = 16;                      // size
-    std::vector<std::uint8_t> rel(16, 0);      // one R_BPF_64_64 at offset 0 against symbol 1
+    symtab[24 + 6] = 1;                    // section .text
+    symtab[24 + 16] = 16;                  // size
+    std::vector<std::uint8_t> rel(16, 0);  // one R_BPF_64_64 at offset 0 against symbol 1
     rel[8] = 1;
     rel[12] = 1;
     const std::size_t text_at = append(text);
     const std::size_t symtab_at = append(symtab);
     const std::size_t strtab_at = append(std::vector<std::uint8_t>(strtab.begin(), strtab.end()));
     const std::size_t rel_at = append(rel);
-    const std::size_t shstrtab_at = append(std::vector<std::uint8_t>(shstrtab.begin(), shstrtab.end()));
+    const std::size_t shstrtab_at =
+        append(std::vector<std::uint8_t>(shstrtab.begin(), shstrtab.end()));
     const std::size_t sections_at = out.size();
     out.resize(out.size() + 6 * 64, 0);
     struct Header {
@@ -69,10 +73,13 @@ class ElfBuilder {
       put(at + 44, headers[i].info, 4);
       put(at + 56, headers[i].entsize, 8);
     }
-    std::memcpy(out.data(), "\x7f" "ELF", 4);
-    out[4] = 2;  // 64-bit
-    out[5] = 1;  // little-endian
-    out[6] = 1;  // version
+    std::memcpy(out.data(),
+                "\x7f"
+                "ELF",
+                4);
+    out[4] = 2;     // 64-bit
+    out[5] = 1;     // little-endian
+    out[6] = 1;     // version
     put(16, 1, 2);  // ET_REL
     put(18, kMachineBpf, 2);
     put(40, sections_at, 8);
@@ -115,7 +122,8 @@ TEST(Elf, ReadsSectionsSymbolsAndRelocations) {
 
 TEST(Elf, RejectsWhatIsNotAnElfObject) {
   EXPECT_THAT(parse_error({}), HasSubstr("not an ELF file (bad magic)"));
-  EXPECT_THAT(parse_error({0x7f, 'E', 'L', 'F', 2, 1}), HasSubstr("truncated ELF header: 6 bytes, expected at least 64"));
+  EXPECT_THAT(parse_error({0x7f, 'E', 'L', 'F', 2, 1}),
+              HasSubstr("truncated ELF header: 6 bytes, expected at least 64"));
   std::vector<std::uint8_t> bytes = ElfBuilder().build();
   bytes[4] = 1;
   EXPECT_THAT(parse_error(bytes), HasSubstr("not a 64-bit ELF file (class 1, expected 2)"));
@@ -170,7 +178,8 @@ TEST(Elf, RejectsBadSymbolTables) {
   EXPECT_THAT(parse_error(bytes), HasSubstr("section .symtab: symbol table entry size 20"));
   bytes = ElfBuilder().build();
   bytes[symtab + 40] = 1;  // links to .text
-  EXPECT_THAT(parse_error(bytes), HasSubstr("symbol table links to section 1, which is not a string table"));
+  EXPECT_THAT(parse_error(bytes),
+              HasSubstr("symbol table links to section 1, which is not a string table"));
 }
 
 TEST(Elf, RejectsRelocationsNamingMissingSymbols) {
@@ -179,19 +188,22 @@ TEST(Elf, RejectsRelocationsNamingMissingSymbols) {
   ASSERT_TRUE(good.ok());
   const std::size_t rel = ElfBuilder::section_header(bytes, 4);
   std::uint64_t offset = 0;
-  for (int i = 7; i >= 0; --i) offset = (offset << 8) | bytes[rel + 24 + static_cast<std::size_t>(i)];
+  for (int i = 7; i >= 0; --i)
+    offset = (offset << 8) | bytes[rel + 24 + static_cast<std::size_t>(i)];
   bytes[static_cast<std::size_t>(offset) + 12] = 9;  // symbol 9
   Result<ElfFile> file = ElfFile::parse(bytes, "x.o");
   ASSERT_TRUE(file.ok());
   Result<std::vector<ElfRelocation>> relocations = file->relocations_for(1);
   ASSERT_FALSE(relocations.ok());
-  EXPECT_THAT(relocations.error().to_string(), HasSubstr("relocation names symbol 9, but the symbol table has 2"));
+  EXPECT_THAT(relocations.error().to_string(),
+              HasSubstr("relocation names symbol 9, but the symbol table has 2"));
 }
 
 TEST(Elf, EveryTruncationIsAnErrorNotACrash) {
   const std::vector<std::uint8_t> bytes = ElfBuilder().build();
   for (std::size_t size = 0; size < bytes.size(); ++size) {
-    std::vector<std::uint8_t> prefix(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
+    std::vector<std::uint8_t> prefix(bytes.begin(),
+                                     bytes.begin() + static_cast<std::ptrdiff_t>(size));
     Result<ElfFile> file = ElfFile::parse(prefix, "cut.o");
     if (file.ok()) {
       // Only possible when the section table survived; every section must still be inside.
