@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "isa/assembler.h"
 #include "platform/platform.h"
@@ -17,17 +18,46 @@ namespace xbpf {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::MatchesRegex;
 namespace fs = std::filesystem;
+
+// ECMAScript regular expressions on every platform (GoogleTest's are POSIX or "simple").
+::testing::AssertionResult Matches(const std::string& text, const std::string& pattern) {
+  if (std::regex_match(text, std::regex(pattern))) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << text << "' does not match /" << pattern << "/";
+}
+
+// A built tool's path, and its run with Windows line ends made Unix ones.
+std::string tool_path(const std::string& name) {
+#if defined(_WIN32)
+  return (test::binary_dir() / "bin" / (name + ".exe")).string();
+#else
+  return (test::binary_dir() / "bin" / name).string();
+#endif
+}
+
+std::string unix_lines(std::string text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out += text[i];
+  }
+  return out;
+}
+
+Result<platform::ProcessResult> run_tool(const std::vector<std::string>& argv,
+                                         const std::string& input) {
+  Result<platform::ProcessResult> result = platform::run_process(argv, input);
+  if (result.ok()) {
+    result->out = unix_lines(result->out);
+    result->err = unix_lines(result->err);
+  }
+  return result;
+}
 
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    tool_ = (test::binary_dir() / "bin" / "xbpf").string();
-#if defined(_WIN32)
-    GTEST_SKIP() << "end-to-end tests start child processes, which the Windows platform layer does "
-                    "not do yet";
-#endif
+    tool_ = tool_path("xbpf");
     if (!fs::exists(tool_)) GTEST_SKIP() << tool_ << " is not built";
     dir_ =
         fs::temp_directory_path() / ("xbpf-cli-test-" + std::to_string(platform::monotonic_ns()));
@@ -40,7 +70,7 @@ class Cli : public ::testing::Test {
 
   platform::ProcessResult xbpf(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), tool_);
-    Result<platform::ProcessResult> result = platform::run_process(args, input);
+    Result<platform::ProcessResult> result = run_tool(args, input);
     EXPECT_TRUE(result.ok()) << result.error().to_string();
     return result.ok() ? *result : platform::ProcessResult{};
   }
@@ -177,17 +207,17 @@ TEST_F(Cli, ProgRunPrintsLikeBpftool) {
   platform::ProcessResult plain =
       xbpf({"prog", "run", source, "data_in", input, "data_out", output});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  EXPECT_THAT(plain.out, MatchesRegex("Return value: 10, duration: [0-9]+ns\n"));
+  EXPECT_TRUE(Matches(plain.out, "Return value: 10, duration: [0-9]+ns\n"));
   EXPECT_EQ(*read_file(output), (std::vector<std::uint8_t>{1, 1, 1, 1}));
 
   // Repeated runs share the data, as the kernel's test run does: the last run sees 1 1 1 1.
   platform::ProcessResult repeated = xbpf({"prog", "run", source, "data_in", input, "repeat", "3"});
   ASSERT_EQ(repeated.exit_code, 0) << repeated.err;
-  EXPECT_THAT(repeated.out, MatchesRegex("Return value: 4, duration \\(average\\): [0-9]+ns\n"));
+  EXPECT_TRUE(Matches(repeated.out, "Return value: 4, duration \\(average\\): [0-9]+ns\n"));
 
   platform::ProcessResult json = xbpf({"prog", "run", source, "data_in", input, "-j"});
   ASSERT_EQ(json.exit_code, 0);
-  EXPECT_THAT(json.out, MatchesRegex("\\{\"retval\":10,\"duration\":[0-9]+\\}\n"));
+  EXPECT_TRUE(Matches(json.out, "\\{\"retval\":10,\"duration\":[0-9]+\\}\n"));
   platform::ProcessResult before =
       xbpf({"-j", "prog", "run", source, "data_in", input, "engine", "interp"});
   ASSERT_EQ(before.exit_code, 0);
@@ -207,11 +237,7 @@ TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
 
 // The plugin protocol, as the bpf_conformance runner speaks it, over the public suite.
 TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
-#if defined(_WIN32)
-  GTEST_SKIP()
-      << "the plugin test starts child processes, which the Windows platform layer does not do yet";
-#endif
-  const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
+  const std::string plugin = tool_path("xbpf-conformance-plugin");
   if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
   const std::optional<fs::path> shared = test::shared_dir();
   if (!shared || !fs::is_directory(*shared / "conformance")) {
@@ -245,7 +271,7 @@ TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
     }
     std::vector<std::string> argv = {plugin};
     if (!test->memory.empty()) argv.push_back(encode(test->memory));
-    Result<platform::ProcessResult> run = platform::run_process(argv, encode(program));
+    Result<platform::ProcessResult> run = run_tool(argv, encode(program));
     ASSERT_TRUE(run.ok());
     if (test->result) {
       EXPECT_EQ(run->exit_code, 0) << entry.path() << ": " << run->err;
@@ -261,23 +287,17 @@ TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
 }
 
 TEST(ConformancePlugin, ReportsBadInput) {
-#if defined(_WIN32)
-  GTEST_SKIP()
-      << "the plugin test starts child processes, which the Windows platform layer does not do yet";
-#endif
-  const std::string plugin = (test::binary_dir() / "bin" / "xbpf-conformance-plugin").string();
+  const std::string plugin = tool_path("xbpf-conformance-plugin");
   if (!fs::exists(plugin)) GTEST_SKIP() << plugin << " is not built";
-  Result<platform::ProcessResult> bad_hex = platform::run_process({plugin}, "zz");
+  Result<platform::ProcessResult> bad_hex = run_tool({plugin}, "zz");
   ASSERT_TRUE(bad_hex.ok());
   EXPECT_EQ(bad_hex->exit_code, 1);
   EXPECT_THAT(bad_hex->err, HasSubstr("not hex bytes"));
-  Result<platform::ProcessResult> unknown =
-      platform::run_process({plugin}, "ff  00  00  00  00  00  00  00  ");
+  Result<platform::ProcessResult> unknown = run_tool({plugin}, "ff  00  00  00  00  00  00  00  ");
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->exit_code, 1);
   EXPECT_THAT(unknown->err, HasSubstr("unknown opcode 0xff"));
-  Result<platform::ProcessResult> no_main =
-      platform::run_process({plugin, "--elf"}, "7f  45  4c  46  ");
+  Result<platform::ProcessResult> no_main = run_tool({plugin, "--elf"}, "7f  45  4c  46  ");
   ASSERT_TRUE(no_main.ok());
   EXPECT_EQ(no_main->exit_code, 1);
   EXPECT_THAT(no_main->err, HasSubstr("truncated ELF header"));
