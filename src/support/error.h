@@ -28,6 +28,7 @@ struct Location {
 struct Error {
   std::string message;
   Location where;
+  long linux_errno = 0;  // the Linux errno this error stands for, when it mirrors a syscall's
 
   [[nodiscard]] std::string to_string() const;
 };
