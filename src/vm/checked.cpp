@@ -54,6 +54,10 @@ std::string describe_violation(const RunState& state, std::uint64_t address, std
       return text + " to read-only " + region.name;
     }
   }
+  // Small addresses are NULL plus an offset (an unchecked map lookup, usually).
+  if (address < 4096) {
+    return text + " dereferences NULL" + (address != 0 ? " + " + std::to_string(address) : "");
+  }
   // Otherwise: outside every region; name the nearest.
   struct Candidate {
     std::string name;
@@ -94,15 +98,16 @@ std::string describe_violation(const RunState& state, std::uint64_t address, std
 HandlerTable checked_handlers() {
   static const HandlerTable table = [] {
     HandlerTable result{};
-    (void)run_checked_impl(nullptr, {}, nullptr, &result);
+    (void)run_checked_impl(nullptr, 0, {}, 0, 0, nullptr, &result);
     return result;
   }();
   return table;
 }
 
-Result<std::uint64_t> run_checked(const Program& program, std::span<const std::uint64_t> args,
-                                  RunState& state) {
-  return run_checked_impl(&program, args, &state, nullptr);
+Result<std::uint64_t> run_checked(const Program& program, std::uint64_t entry,
+                               std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
+                               std::size_t depth, RunState& state) {
+  return run_checked_impl(&program, entry, args, frame_pointer, depth, &state, nullptr);
 }
 
 }  // namespace xbpf::vm::detail

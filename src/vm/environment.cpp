@@ -104,8 +104,36 @@ Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t>
                           RunState& state, Engine engine) {
   state.instructions_executed = 0;
   state.tail_calls = 0;
-  return engine == Engine::interpreter ? detail::run_fast(program, args, state)
-                                       : detail::run_checked(program, args, state);
+  state.failure.reset();
+  state.engine = engine;
+  state.program = &program;
+  const auto top = reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
+  return engine == Engine::interpreter ? detail::run_fast(program, 0, args, top, 0, state)
+                                       : detail::run_checked(program, 0, args, top, 0, state);
+}
+
+Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot,
+                                    std::span<const std::uint64_t> args) {
+  const Program* program = state.program;
+  if (program == nullptr || !program->is_function_entry(function_slot)) {
+    return make_error("callback " + to_hex(function_slot) + " is not a function of the program");
+  }
+  if (state.depth + 1 >= kMaxCallDepth) {
+    return make_error("call depth exceeds " + std::to_string(kMaxCallDepth) +
+                      " frames (in a callback)");
+  }
+  // The callee may change the published frame; the helper's caller needs it back.
+  const std::uint64_t frame_pointer = state.frame_pointer;
+  const std::size_t depth = state.depth;
+  Result<std::uint64_t> result =
+      state.engine == Engine::interpreter
+          ? detail::run_fast(*program, function_slot, args, frame_pointer - kStackSize, depth + 1, state)
+          : detail::run_checked(*program, function_slot, args, frame_pointer - kStackSize, depth + 1,
+                                state);
+  state.frame_pointer = frame_pointer;
+  state.depth = depth;
+  state.program = program;
+  return result;
 }
 
 std::string_view engine_name(Engine engine) {

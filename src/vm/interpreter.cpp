@@ -17,15 +17,16 @@ namespace {
 HandlerTable fast_handlers() {
   static const HandlerTable table = [] {
     HandlerTable result{};
-    (void)run_fast_impl(nullptr, {}, nullptr, &result);
+    (void)run_fast_impl(nullptr, 0, {}, 0, 0, nullptr, &result);
     return result;
   }();
   return table;
 }
 
-Result<std::uint64_t> run_fast(const Program& program, std::span<const std::uint64_t> args,
-                               RunState& state) {
-  return run_fast_impl(&program, args, &state, nullptr);
+Result<std::uint64_t> run_fast(const Program& program, std::uint64_t entry,
+                               std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
+                               std::size_t depth, RunState& state) {
+  return run_fast_impl(&program, entry, args, frame_pointer, depth, &state, nullptr);
 }
 
 }  // namespace xbpf::vm::detail

@@ -130,9 +130,24 @@ class RunState {
   // Checked mode only: stop with an error after this many instructions (0: no limit).
   std::uint64_t instruction_limit = 0;
 
+  // The CPU the program runs on, as helpers see it (bpf_get_smp_processor_id, per-CPU maps).
+  unsigned cpu = 0;
+
   // Filled by the run: instructions executed (checked mode only), tail calls taken.
   std::uint64_t instructions_executed = 0;
   std::uint32_t tail_calls = 0;
+
+  // A helper stops the program by setting this (a bad argument, a fault in a callback); the
+  // run then returns the error, located at the helper call.
+  std::optional<Error> failure;
+  void fail(Error error) { failure = std::move(error); }
+
+  // Published by the interpreter at every helper call, for call_function(): the running
+  // program, engine, frame pointer and call depth.
+  const Program* program = nullptr;
+  Engine engine = Engine::interpreter;
+  std::uint64_t frame_pointer = 0;
+  std::size_t depth = 0;
 
   // Stack memory for all frames, highest frame first. Exposed for diagnostics.
   alignas(16) std::array<std::uint8_t, kStackSize * kMaxCallDepth> stack{};
@@ -146,6 +161,12 @@ class RunState {
 // (a checked-mode violation, call depth exceeded, a bad callx target, an unsupported call).
 Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
                           RunState& state, Engine engine = Engine::interpreter);
+
+// Calls the running program's function at `function_slot` (a callback: bpf_loop,
+// bpf_for_each_map_elem) from inside a helper, with r1..r5 = args, in a new frame below the
+// caller's; the call depth counts against the limit of 8 frames.
+Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot,
+                                    std::span<const std::uint64_t> args);
 
 std::string_view engine_name(Engine engine);
 std::optional<Engine> parse_engine(std::string_view name);
@@ -161,10 +182,12 @@ struct HandlerTable {
 };
 HandlerTable fast_handlers();
 HandlerTable checked_handlers();
-Result<std::uint64_t> run_fast(const Program& program, std::span<const std::uint64_t> args,
-                               RunState& state);
-Result<std::uint64_t> run_checked(const Program& program, std::span<const std::uint64_t> args,
-                                  RunState& state);
+Result<std::uint64_t> run_fast(const Program& program, std::uint64_t entry,
+                               std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
+                               std::size_t depth, RunState& state);
+Result<std::uint64_t> run_checked(const Program& program, std::uint64_t entry,
+                                  std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
+                                  std::size_t depth, RunState& state);
 }  // namespace detail
 
 }  // namespace xbpf::vm

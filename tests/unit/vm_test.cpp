@@ -383,6 +383,112 @@ TEST(Vm, ProgramsRunOnManyThreadsAtOnce) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// A bpf_loop look-alike: calls the callback r2 for i in 0..r1 with (i, r3) until it returns 1.
+std::uint64_t loop_helper(std::uint64_t count, std::uint64_t callback, std::uint64_t context,
+                          std::uint64_t, std::uint64_t, RunState& state) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t args[2] = {i, context};
+    Result<std::uint64_t> r0 = call_function(state, callback, args);
+    if (!r0.ok()) {
+      state.fail(std::move(r0).error());
+      return 0;
+    }
+    if (*r0 == 1) return i + 1;
+  }
+  return count;
+}
+
+TEST(Vm, HelpersCallBackIntoTheProgram) {
+  Environment environment;
+  environment.set_helper(181, loop_helper);
+  auto program = prepare(R"(
+    r6 = 0
+    *(u64 *)(r10 - 8) = r6      # the sum, on the caller's stack
+    r1 = 5
+    r2 = code_addr(add) ll
+    r3 = r10
+    r3 += -8
+    call 181
+    r0 = *(u64 *)(r10 - 8)
+    exit
+  add:                          # r1 = index, r2 = &sum
+    *(u64 *)(r10 - 8) = r1      # the callback's own frame
+    r3 = *(u64 *)(r2 + 0)
+    r3 += r1
+    *(u64 *)(r2 + 0) = r3
+    r0 = 0
+    exit
+  )", environment);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(*run_both(*program), 0U + 1 + 2 + 3 + 4);
+}
+
+TEST(Vm, FaultsInsideCallbacksStopTheProgram) {
+  Environment environment;
+  environment.set_helper(181, loop_helper);
+  auto program = prepare(R"(
+    r1 = 3
+    r2 = code_addr(bad) ll
+    r3 = 0
+    call 181
+    r0 = 0
+    exit
+  bad:
+    r0 = *(u64 *)(r10 + 8)      # above the callback's frame: the caller's frame, allowed
+    r0 = *(u64 *)(r2 + 0)       # r2 = 0: a fault
+    exit
+  )", environment);
+  ASSERT_TRUE(program);
+  RunState state;
+  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::checked);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("insn 8: read of 8 bytes at 0x0 dereferences NULL"));
+}
+
+TEST(Vm, CallbacksCountTowardsTheCallDepth) {
+  Environment environment;
+  environment.set_helper(181, loop_helper);
+  // main -> f -> g -> h -> i -> j -> k (7 frames) -> callback (8th): allowed; one more call
+  // inside the callback would be the 9th.
+  auto program = prepare(R"(
+    call f
+    exit
+  f:
+    call g
+    exit
+  g:
+    call h
+    exit
+  h:
+    call i
+    exit
+  i:
+    call j
+    exit
+  j:
+    call k
+    exit
+  k:
+    r1 = 1
+    r2 = code_addr(cb) ll
+    r3 = 0
+    call 181
+    exit
+  cb:
+    r0 = 0
+    call leaf
+    exit
+  leaf:
+    r0 = 0
+    exit
+  )", environment);
+  ASSERT_TRUE(program);
+  RunState state;
+  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::interpreter);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("call depth exceeds 8 frames"));
+}
+
 TEST(Vm, UnresolvedPseudoLddwIsRefused) {
   Result<std::shared_ptr<const Program>> program =
       Program::create(assemble("r1 = map_by_fd(3) ll\nr0 = 0\nexit"), {});
