@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -105,39 +106,48 @@ enum class AttachType : std::uint32_t {
 // ---- Helper prototypes (helpers.def), as Linux's struct bpf_func_proto describes them ----
 
 enum class ArgType : std::uint8_t {
-  none,                    // argument not used
-  anything,                // any scalar or pointer value
-  const_map_ptr,           // a map (lddw map reference)
-  map_key,                 // pointer to key_size initialised bytes
-  map_value,               // pointer to value_size initialised bytes
-  uninit_map_value,        // pointer to value_size writable bytes
-  mem,                     // pointer to initialised memory of the size in the next argument
-  mem_or_null,             // as mem, or NULL
-  uninit_mem,              // pointer to writable memory of the size in the next argument
-  const_size,              // size (> 0) of the preceding memory argument
-  const_size_or_zero,      // size (>= 0) of the preceding memory argument
-  ctx,                     // the program's context
-  spin_lock,               // pointer to a struct bpf_spin_lock in a map value
-  long_ptr,                // pointer to a writable 8-byte slot
-  int_ptr,                 // pointer to a writable 4-byte slot
-  const_str,               // pointer to a NUL-terminated string in read-only memory
-  func,                    // a callback (lddw code_addr)
-  stack_or_null,           // pointer to the stack, or NULL (callback context)
-  ringbuf_mem,             // a ring-buffer reservation (released by the helper)
-  const_alloc_size_or_zero,// allocation size
-  sock_common,             // pointer to a socket (struct bpf_sock_common)
-  socket,                  // pointer to a full socket
-  btf_id,                  // pointer to a kernel object by BTF id
-  other,                   // a kind xbpf does not model (the helper is then unsupported)
+  none,                      // argument not used
+  anything,                  // any scalar or pointer value
+  const_map_ptr,             // a map (lddw map reference)
+  map_key,                   // pointer to key_size initialised bytes
+  map_value,                 // pointer to value_size initialised bytes
+  map_value_or_null,         // as map_value, or NULL (local storage: initial value)
+  uninit_map_value,          // pointer to value_size writable bytes
+  mem,                       // pointer to initialised memory of the size in the next argument
+  mem_or_null,               // as mem, or NULL
+  uninit_mem,                // pointer to writable memory of the size in the next argument
+  uninit_mem_or_null,        // as uninit_mem, or NULL
+  const_size,                // size (> 0) of the preceding memory argument
+  const_size_or_zero,        // size (>= 0) of the preceding memory argument
+  ctx,                       // the program's context
+  ctx_or_null,               // the program's context, or NULL
+  spin_lock,                 // pointer to a struct bpf_spin_lock in a map value
+  long_ptr,                  // pointer to a writable 8-byte slot
+  int_ptr,                   // pointer to a writable 4-byte slot
+  const_str,                 // pointer to a NUL-terminated string in read-only memory
+  func,                      // a callback (lddw code_addr)
+  stack_or_null,             // pointer to the stack, or NULL (callback context)
+  ringbuf_mem,               // a ring-buffer reservation (released by the helper)
+  const_alloc_size_or_zero,  // allocation size
+  sock_common,               // pointer to a socket (struct bpf_sock_common)
+  socket,                    // pointer to a full socket
+  btf_id_sock_common,        // pointer to any socket (sock_common, socket, tcp_sock, BTF)
+  btf_id,                    // pointer to a kernel object by BTF id
+  other,                     // a kind xbpf does not model (the helper is then unsupported)
 };
 
 enum class ReturnType : std::uint8_t {
-  integer,                 // a scalar (often 0 or a negative errno)
-  void_,                   // nothing (r0 undefined)
-  map_value_or_null,       // pointer to a map value, or NULL
-  ringbuf_mem_or_null,     // pointer to a ring-buffer reservation, or NULL
-  socket_or_null,          // pointer to a socket, or NULL
-  other,                   // a kind xbpf does not model
+  integer,              // a scalar (often 0 or a negative errno)
+  void_,                // nothing (r0 undefined)
+  map_value,            // pointer to a map value (bpf_get_local_storage)
+  map_value_or_null,    // pointer to a map value, or NULL
+  ringbuf_mem_or_null,  // pointer to a ring-buffer reservation, or NULL
+  socket_or_null,       // pointer to a full socket, or NULL
+  sock_common_or_null,  // pointer to a socket (struct bpf_sock_common), or NULL
+  tcp_sock_or_null,     // pointer to a struct bpf_tcp_sock, or NULL
+  btf_id,               // pointer to a kernel object by BTF id
+  btf_id_or_null,       // as btf_id, or NULL
+  other,                // a kind xbpf does not model
 };
 
 struct HelperPrototype {
@@ -147,28 +157,45 @@ struct HelperPrototype {
   std::array<ArgType, 5> args;
 };
 
+// One enumerator per row of helpers.def: HelperId::map_lookup_elem == 1.
+enum class HelperId : std::int32_t {
+#define XBPF_HELPER(id, name, ...) name = id,
+#include "progtype/helpers.def"
+#undef XBPF_HELPER
+};
+
 // The prototype of helper `id`, or nullptr when Linux has no such helper.
 const HelperPrototype* helper(std::int32_t id);
 const HelperPrototype* helper_named(std::string_view name);  // "map_lookup_elem"
-std::span<const HelperPrototype> all_helpers();
+std::span<const HelperPrototype> all_helpers();              // by id, 1..N without gaps
+
+std::string_view arg_type_name(ArgType type);        // "const_map_ptr"
+std::string_view return_type_name(ReturnType type);  // "map_value_or_null"
 
 // ---- Program types ----
 
-// How a context field may be used.
+// How a context field may be used. Packet bounds are u32 fields in __sk_buff and xdp_md and
+// 8-byte __bpf_md_ptr fields elsewhere (sk_msg_md, bpf_sock_ops, sk_reuseport_md,
+// bpf_sockopt); the pointer kinds are what the kernel's is_valid_access gives the register
+// loaded from the field.
 enum class FieldKind : std::uint8_t {
-  scalar,        // a number
-  packet_start,  // u32 in the uapi struct; holds the packet's data pointer
-  packet_end,    // u32; holds data_end
-  packet_meta,   // u32; holds data_meta
-  pointer,       // a __bpf_md_ptr (8 bytes): pointer to another kernel object
+  scalar,               // a number
+  packet_start,         // holds the packet's data pointer (PTR_TO_PACKET)
+  packet_end,           // holds data_end (PTR_TO_PACKET_END)
+  packet_meta,          // holds data_meta (PTR_TO_PACKET_META)
+  socket,               // __bpf_md_ptr to a struct bpf_sock (PTR_TO_SOCKET)
+  socket_or_null,       // as socket, or NULL (PTR_TO_SOCKET_OR_NULL)
+  sock_common_or_null,  // __bpf_md_ptr to a struct bpf_sock, or NULL (PTR_TO_SOCK_COMMON_OR_NULL)
+  flow_keys,            // __bpf_md_ptr to the struct bpf_flow_keys (PTR_TO_FLOW_KEYS)
 };
+std::string_view field_kind_name(FieldKind kind);  // "packet_start"
 
 struct ContextField {
-  std::string_view name;
+  std::string_view name;  // "mark", "cb" (arrays are one field), "reply"
   std::uint16_t offset;
   std::uint8_t size;  // bytes
   FieldKind kind;
-  bool writable;      // readable fields are listed; writable ones are flagged
+  bool writable;  // readable fields are listed; writable ones are flagged
 };
 
 // The valid range of a program's return value (r0 at exit, as a signed 64-bit value compared
@@ -176,20 +203,35 @@ struct ContextField {
 struct ReturnRange {
   std::int64_t min;
   std::int64_t max;
+  [[nodiscard]] constexpr bool any() const {
+    return min == std::numeric_limits<std::int64_t>::min() &&
+           max == std::numeric_limits<std::int64_t>::max();
+  }
+  friend constexpr bool operator==(const ReturnRange&, const ReturnRange&) = default;
 };
+// Linux does not check the value (check_return_code has no rule for the type).
+inline constexpr ReturnRange kAnyReturn{std::numeric_limits<std::int64_t>::min(),
+                                        std::numeric_limits<std::int64_t>::max()};
 
 struct ProgramTypeInfo {
   ProgramType type;
-  std::string_view name;         // libbpf's name: "xdp", "socket_filter", "sched_cls", ...
-  std::string_view context;      // the uapi context struct: "xdp_md", "__sk_buff", ...
-  std::uint32_t context_size;    // bytes
+  std::string_view name;                 // libbpf's name: "xdp", "socket_filter", "sched_cls", ...
+  std::string_view context;              // the uapi context struct: "xdp_md", "__sk_buff", ...
+  std::uint32_t context_size;            // bytes
   std::span<const ContextField> fields;  // readable fields; any byte outside them is refused
-  bool any_context_read;         // tracing types: every byte of the context is readable
-  ReturnRange returns;
+  // Tracing types: every byte of [any_read_from, context_size) is readable (read-only);
+  // `fields` then only names the bytes for messages.
+  bool any_context_read;
+  std::uint32_t any_read_from;
+  ReturnRange returns;  // with no expected attach type (see returns_for)
   // Helpers the program type may call (ids, sorted).
   std::span<const std::int32_t> helpers;
   [[nodiscard]] bool allows_helper(std::int32_t id) const;
+  // The field holding byte `offset` of the context, or nullptr.
   [[nodiscard]] const ContextField* field_at(std::uint32_t offset) const;
+  // The return range for programs attached as `attach` (cgroup_skb egress and
+  // cgroup_sock_addr bind allow [0, 3]; recvmsg, getpeername and getsockname require 1).
+  [[nodiscard]] ReturnRange returns_for(AttachType attach) const;
 };
 
 const ProgramTypeInfo* program_type(ProgramType type);

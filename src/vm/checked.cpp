@@ -95,6 +95,18 @@ std::string describe_violation(const RunState& state, std::uint64_t address, std
   return text;
 }
 
+}  // namespace xbpf::vm::detail
+
+namespace xbpf::vm {
+
+bool accessible(const RunState& state, std::uint64_t address, std::uint64_t size, bool write) {
+  return detail::access_allowed(state, address, size, write, state.frame_pointer);
+}
+
+}  // namespace xbpf::vm
+
+namespace xbpf::vm::detail {
+
 HandlerTable checked_handlers() {
   static const HandlerTable table = [] {
     HandlerTable result{};
