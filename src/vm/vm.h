@@ -121,6 +121,7 @@ class RunState {
   // Memory the program may touch (checked mode): context, packet, map values... The stack is
   // always allowed (the frames of the running function and its callers).
   void add_region(Region region) { regions_.push_back(std::move(region)); }
+  void remove_last_region() { regions_.pop_back(); }
   [[nodiscard]] const std::vector<Region>& regions() const { return regions_; }
   // Data seen by the legacy packet loads (ldabs/ldind).
   void set_packet(std::span<const std::uint8_t> packet) { packet_ = packet; }
@@ -161,6 +162,11 @@ class RunState {
 // (a checked-mode violation, call depth exceeded, a bad callx target, an unsupported call).
 Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
                           RunState& state, Engine engine = Engine::interpreter);
+
+// True when the running program may access [address, address + size): the checked mode's
+// rule (the live stack frames and the run's regions), for helpers to check their pointer
+// arguments with.
+bool accessible(const RunState& state, std::uint64_t address, std::uint64_t size, bool write);
 
 // Calls the running program's function at `function_slot` (a callback: bpf_loop,
 // bpf_for_each_map_elem) from inside a helper, with r1..r5 = args, in a new frame below the
