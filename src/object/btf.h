@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,12 +69,12 @@ struct BtfType {
   std::uint32_t int_encoding = 0, int_offset = 0, int_bits = 0;
   // array
   std::uint32_t array_element = 0, array_index = 0, array_count = 0;
-  std::vector<BtfMember> members;      // struct, union
-  std::vector<BtfEnumValue> values;    // enum, enum64
-  std::vector<BtfParam> params;        // func_proto
-  std::uint32_t linkage = 0;           // var, func
-  std::vector<BtfVarSecInfo> sections; // datasec
-  std::int32_t component_index = -1;   // decl_tag
+  std::vector<BtfMember> members;       // struct, union
+  std::vector<BtfEnumValue> values;     // enum, enum64
+  std::vector<BtfParam> params;         // func_proto
+  std::uint32_t linkage = 0;            // var, func
+  std::vector<BtfVarSecInfo> sections;  // datasec
+  std::int32_t component_index = -1;    // decl_tag
 };
 
 class Btf {
@@ -101,7 +102,7 @@ class Btf {
 struct LineInfo {
   std::uint32_t instruction = 0;  // slot within the section
   std::string file;
-  std::string source;             // the C source line as BTF recorded it
+  std::string source;  // the C source line as BTF recorded it
   std::uint32_t line = 0;
   std::uint32_t column = 0;
 };
@@ -143,6 +144,7 @@ struct BtfExtSection {
   std::vector<CoreRelocation> core;
 };
 
-Result<std::vector<BtfExtSection>> parse_btf_ext(std::span<const std::uint8_t> bytes, const Btf& btf);
+Result<std::vector<BtfExtSection>> parse_btf_ext(std::span<const std::uint8_t> bytes,
+                                                 const Btf& btf);
 
 }  // namespace xbpf::object

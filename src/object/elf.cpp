@@ -1,5 +1,6 @@
 #include "object/elf.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "support/text.h"
@@ -155,6 +156,42 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
                                          file.where(), "section " + std::to_string(section.index));
     if (!name) return std::move(name).error();
     section.name = std::move(*name);
+  }
+  // No two sections share bytes of the file, and none overlaps the headers.
+  std::vector<const ElfSection*> placed;
+  for (const ElfSection& section : file.sections_) {
+    if (section.type != kSectionNobits && section.type != 0 && section.size != 0) {
+      placed.push_back(&section);
+    }
+  }
+  std::sort(placed.begin(), placed.end(),
+            [](const ElfSection* a, const ElfSection* b) { return a->offset < b->offset; });
+  auto range = [](std::uint64_t offset, std::uint64_t size) {
+    return to_hex(offset) + ".." + to_hex(offset + size - 1);
+  };
+  auto describe = [](const ElfSection& section) {
+    return "section " + std::to_string(section.index) + " (" + section.name + ")";
+  };
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const ElfSection& section = *placed[i];
+    if (section.offset < kHeaderSize) {
+      return fail(describe(section) + " (bytes " + range(section.offset, section.size) +
+                      ") overlaps the ELF header",
+                  shoff + section.index * shentsize + 24);
+    }
+    if (section.offset < shoff + shnum * shentsize && shoff < section.offset + section.size) {
+      return fail(describe(section) + " (bytes " + range(section.offset, section.size) +
+                      ") overlaps the section header table (bytes " +
+                      range(shoff, shnum * shentsize) + ")",
+                  shoff + section.index * shentsize + 24);
+    }
+    if (i > 0 && placed[i - 1]->offset + placed[i - 1]->size > section.offset) {
+      const ElfSection& previous = *placed[i - 1];
+      return fail(describe(previous) + " (bytes " + range(previous.offset, previous.size) +
+                      ") and " + describe(section) + " (bytes " +
+                      range(section.offset, section.size) + ") overlap",
+                  shoff + section.index * shentsize + 24);
+    }
   }
 
   // The symbol table (an object has at most one).

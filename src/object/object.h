@@ -28,23 +28,26 @@ enum class MapOrigin : std::uint8_t {
 };
 
 struct MapDefinition {
-  std::string name;       // the map's symbol, or the section name for global data
+  std::string name;  // the map's symbol, or the section name for global data
   MapOrigin origin = MapOrigin::btf;
   std::uint32_t type = 0;  // enum bpf_map_type
   std::uint32_t key_size = 0;
   std::uint32_t value_size = 0;
   std::uint32_t max_entries = 0;
   std::uint32_t flags = 0;
-  std::uint32_t pinning = 0;      // LIBBPF_PIN_*
-  std::uint32_t btf_key_type = 0;    // BTF ids (0 when unknown)
+  std::uint32_t pinning = 0;       // LIBBPF_PIN_*
+  std::uint64_t map_extra = 0;     // __uint(map_extra, N): a bloom filter's hash count
+  std::uint32_t btf_key_type = 0;  // BTF ids (0 when unknown)
   std::uint32_t btf_value_type = 0;
   std::int32_t spin_lock_offset = -1;  // offset of a struct bpf_spin_lock in the value
   // Map-in-map: the inner map's definition (index into Object::maps; the inner definition
-  // is listed there too, with an empty name suffix ".inner").
+  // is listed there too, right after its outer map, named after it with the suffix ".inner",
+  // as libbpf names it: "outer.inner"). Programs never reference it by index.
   std::optional<std::size_t> inner;
   // Initial values from __array(values, ...) = { [i] = &x }: slot -> program or map name.
   std::map<std::uint32_t, std::string> initial_references;
-  // Global data: the section's initial bytes (zeroes for .bss).
+  // Global data: the section's initial bytes (zeroes for .bss). Its flags are libbpf's:
+  // BPF_F_MMAPABLE, plus BPF_F_RDONLY_PROG for .rodata; btf_value_type is its DATASEC.
   std::vector<std::uint8_t> initial_data;
   [[nodiscard]] bool frozen() const { return origin == MapOrigin::rodata; }
 };

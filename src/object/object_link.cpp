@@ -1,0 +1,109 @@
+// Linking: each program is its entry function followed by every function it reaches through
+// local calls and callbacks (libbpf's order: appended as they are first met), with call and
+// code_addr immediates rewritten to the linked positions, and line info moved along.
+#include <algorithm>
+#include <set>
+
+#include "object/loader.h"
+
+namespace xbpf::object::detail {
+namespace {
+
+// The index range of a function's instructions in its section.
+std::pair<std::size_t, std::size_t> instruction_range(const CodeSection& code,
+                                                      const Function& function) {
+  const auto first = static_cast<std::size_t>(code.at_slot[function.start]);
+  std::size_t last = first;
+  while (last < code.instructions.size() && code.instructions[last].slot < function.end) ++last;
+  return {first, last};
+}
+
+}  // namespace
+
+Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
+  const ElfSection& section = elf_.sections()[entry.section];
+  Program program;
+  program.name = entry.name;
+  program.section = section.name;
+  const std::optional<progtype::SectionMatch> match =
+      progtype::program_type_for_section(section.name);
+  if (options_.type) {
+    program.type = *options_.type;
+    program.attach =
+        match && match->type == *options_.type ? match->attach : progtype::AttachType::none;
+  } else if (match) {
+    program.type = match->type;
+    program.attach = match->attach;
+  } else {
+    return error("section '" + section.name + "' of program '" + entry.name +
+                     "' does not name a program type (expected a libbpf section name such as "
+                     "xdp, tc, socket, kprobe/FUNCTION or cgroup/connect4); choose the type with "
+                     "--type",
+                 section.name);
+  }
+
+  // Which functions, in which order, and where each lands.
+  std::vector<std::size_t> order = {entry_index};
+  std::map<std::size_t, std::uint32_t> base = {{entry_index, 0}};
+  std::uint32_t total = entry.end - entry.start;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Function& function = functions_[order[k]];
+    const CodeSection& code = code_.at(function.section);
+    const auto [first, last] = instruction_range(code, function);
+    for (auto it = code.targets.lower_bound(first); it != code.targets.end() && it->first < last;
+         ++it) {
+      if (base.contains(it->second)) continue;
+      base[it->second] = total;
+      order.push_back(it->second);
+      total += functions_[it->second].end - functions_[it->second].start;
+    }
+  }
+
+  for (const std::size_t index : order) {
+    const Function& function = functions_[index];
+    const CodeSection& code = code_.at(function.section);
+    const std::uint32_t at = base.at(index);
+    const auto [first, last] = instruction_range(code, function);
+    for (std::size_t i = first; i < last; ++i) {
+      isa::Instruction insn = code.instructions[i];
+      insn.slot = at + (insn.slot - function.start);
+      if (const auto target = code.targets.find(i); target != code.targets.end()) {
+        // Both call and lddw code_addr count from the slot after the instruction's first.
+        insn.imm = static_cast<std::int32_t>(static_cast<std::int64_t>(base.at(target->second)) -
+                                             (static_cast<std::int64_t>(insn.slot) + 1));
+      }
+      program.instructions.push_back(insn);
+    }
+    program.functions[at] = function.name;
+    for (const LineInfo& line : code.lines) {
+      if (line.instruction < function.start || line.instruction >= function.end) continue;
+      LineInfo moved = line;
+      moved.instruction = at + (line.instruction - function.start);
+      program.lines.push_back(std::move(moved));
+    }
+  }
+  std::stable_sort(
+      program.lines.begin(), program.lines.end(),
+      [](const LineInfo& a, const LineInfo& b) { return a.instruction < b.instruction; });
+
+  std::set<std::size_t> maps;
+  for (const isa::Instruction& insn : program.instructions) {
+    if (insn.op == isa::Op::lddw_map_idx || insn.op == isa::Op::lddw_map_value_idx) {
+      maps.insert(static_cast<std::size_t>(static_cast<std::uint32_t>(insn.imm)));
+    }
+  }
+  program.maps.assign(maps.begin(), maps.end());
+  return program;
+}
+
+Status Loader::link_programs() {
+  for (std::size_t i = 0; i < functions_.size(); ++i) {
+    if (!functions_[i].program) continue;
+    Result<Program> program = link(functions_[i], i);
+    if (!program) return std::move(program).error();
+    object_.programs.push_back(std::move(*program));
+  }
+  return {};
+}
+
+}  // namespace xbpf::object::detail
