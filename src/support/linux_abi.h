@@ -13,6 +13,7 @@ inline constexpr long kE2BIG = 7;
 inline constexpr long kEBADF = 9;
 inline constexpr long kEAGAIN = 11;
 inline constexpr long kENOMEM = 12;
+inline constexpr long kEACCES = 13;
 inline constexpr long kEFAULT = 14;
 inline constexpr long kEBUSY = 16;
 inline constexpr long kEEXIST = 17;
@@ -29,17 +30,17 @@ inline constexpr std::uint64_t kExist = 2;    // BPF_EXIST
 inline constexpr std::uint64_t kLock = 4;     // BPF_F_LOCK
 
 // Map creation flags.
-inline constexpr std::uint32_t kNoPrealloc = 1U << 0;     // BPF_F_NO_PREALLOC
-inline constexpr std::uint32_t kNoCommonLru = 1U << 1;    // BPF_F_NO_COMMON_LRU
-inline constexpr std::uint32_t kNumaNode = 1U << 2;       // BPF_F_NUMA_NODE
-inline constexpr std::uint32_t kRdonly = 1U << 3;         // BPF_F_RDONLY
-inline constexpr std::uint32_t kWronly = 1U << 4;         // BPF_F_WRONLY
-inline constexpr std::uint32_t kZeroSeed = 1U << 6;       // BPF_F_ZERO_SEED
-inline constexpr std::uint32_t kRdonlyProg = 1U << 7;     // BPF_F_RDONLY_PROG
-inline constexpr std::uint32_t kWronlyProg = 1U << 8;     // BPF_F_WRONLY_PROG
-inline constexpr std::uint32_t kMmapable = 1U << 10;      // BPF_F_MMAPABLE
-inline constexpr std::uint32_t kPreserveElems = 1U << 11; // BPF_F_PRESERVE_ELEMS
-inline constexpr std::uint32_t kInnerMap = 1U << 12;      // BPF_F_INNER_MAP
+inline constexpr std::uint32_t kNoPrealloc = 1U << 0;      // BPF_F_NO_PREALLOC
+inline constexpr std::uint32_t kNoCommonLru = 1U << 1;     // BPF_F_NO_COMMON_LRU
+inline constexpr std::uint32_t kNumaNode = 1U << 2;        // BPF_F_NUMA_NODE
+inline constexpr std::uint32_t kRdonly = 1U << 3;          // BPF_F_RDONLY
+inline constexpr std::uint32_t kWronly = 1U << 4;          // BPF_F_WRONLY
+inline constexpr std::uint32_t kZeroSeed = 1U << 6;        // BPF_F_ZERO_SEED
+inline constexpr std::uint32_t kRdonlyProg = 1U << 7;      // BPF_F_RDONLY_PROG
+inline constexpr std::uint32_t kWronlyProg = 1U << 8;      // BPF_F_WRONLY_PROG
+inline constexpr std::uint32_t kMmapable = 1U << 10;       // BPF_F_MMAPABLE
+inline constexpr std::uint32_t kPreserveElems = 1U << 11;  // BPF_F_PRESERVE_ELEMS
+inline constexpr std::uint32_t kInnerMap = 1U << 12;       // BPF_F_INNER_MAP
 
 // enum bpf_map_type.
 enum class MapType : std::uint32_t {

@@ -14,10 +14,12 @@
 // All operations return 0 or a negative Linux errno (support/linux_abi.h).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "support/error.h"
@@ -69,6 +71,11 @@ class Map {
   [[nodiscard]] const MapSpec& spec() const { return spec_; }
   [[nodiscard]] MapType type() const { return spec_.type; }
 
+  // The id user space names the map by (bpf_map_info.id), given by whoever registers the map
+  // (the runtime); 0 until then. Map-in-map values are inner maps' ids.
+  [[nodiscard]] std::uint32_t id() const { return id_.load(std::memory_order_relaxed); }
+  void set_id(std::uint32_t id) { id_.store(id, std::memory_order_relaxed); }
+
   // ---- Program side (helpers). `cpu` is the running program's CPU (< possible_cpus). ----
 
   // bpf_map_lookup_elem: the value in place, or nullptr (absent key, or a type without
@@ -93,20 +100,29 @@ class Map {
   // BPF_MAP_GET_NEXT_KEY: the first key when `key` is null or absent (as Linux does for hash
   // maps), -ENOENT after the last.
   virtual long get_next_key(const void* key, void* next_key) = 0;
-  // BPF_MAP_LOOKUP_AND_DELETE_ELEM (queue/stack pop from user space).
-  virtual long user_lookup_and_delete(const void* key, void* value);
+  // BPF_MAP_LOOKUP_AND_DELETE_ELEM: queue/stack pop (flags must be 0), hash maps' lookup
+  // then delete (flags 0 or BPF_F_LOCK); -ENOTSUPP (524) for the other types, as in Linux.
+  virtual long user_lookup_and_delete(const void* key, void* value, std::uint64_t flags = 0);
 
   // Size of the value buffer user_lookup fills.
   [[nodiscard]] std::size_t user_value_size() const;
 
-  // Types with more operations (ring buffers, perf event arrays, program arrays, device
-  // maps) derive from Map and add them in their own headers in this folder.
+  // The memory whose addresses program-side operations hand out (values in place, ring
+  // buffer samples): the checked interpreter lets programs access it. Empty for maps that
+  // give programs no pointers.
+  [[nodiscard]] virtual std::span<std::byte> storage() const { return {}; }
+
+  // Types with more operations derive from Map and add them in their own headers in this
+  // folder: ringbuf.h (RingBuf), perf_event_array.h (PerfEventArray), prog_array.h
+  // (ProgArray::program_at), devmap.h (DeviceMap::target_ifindex); spin_lock.h has the
+  // bpf_spin_lock helpers' lock_value/unlock_value.
 
  protected:
   explicit Map(MapSpec spec) : spec_(std::move(spec)) {}
 
  private:
   MapSpec spec_;
+  std::atomic<std::uint32_t> id_{0};
 };
 
 }  // namespace xbpf::runtime
