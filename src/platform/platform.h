@@ -1,6 +1,7 @@
 // The only door to the operating system. Everything outside src/platform/ is portable C++.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,26 @@ struct ProcessResult {
   std::string err;
 };
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const std::string& input);
+
+// Memory whose every address fits in 32 bits (below 4 GiB), readable and writable, zeroed.
+// Packets live there: the uapi context structs hold packet pointers in 32-bit fields
+// (xdp_md.data, __sk_buff.data), and a program reads them as pointers. Returns nullptr
+// when no such memory is available.
+void* allocate_low(std::size_t size);
+void free_low(void* memory, std::size_t size);
+
+// The calling process and thread, as bpf_get_current_pid_tgid reports them, and the
+// process's short name (bpf_get_current_comm, at most 15 characters).
+std::uint32_t process_id();
+std::uint32_t thread_id();
+std::string process_name();
+
+// A per-user directory for xbpf's state (the trace pipe), created when missing:
+// $XDG_RUNTIME_DIR/xbpf, /run/xbpf for root, else /tmp/xbpf-UID; %TEMP%\xbpf on Windows.
+Result<std::string> state_directory();
+
+// Seconds since the boot of the machine, and since the epoch (bpf_ktime_get_boot_ns).
+std::uint64_t boot_time_ns();
 
 // Directory of the running executable (for finding sibling tools), without a trailing slash.
 std::string executable_directory();

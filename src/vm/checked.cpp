@@ -117,8 +117,8 @@ HandlerTable checked_handlers() {
 }
 
 Result<std::uint64_t> run_checked(const Program& program, std::uint64_t entry,
-                               std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
-                               std::size_t depth, RunState& state) {
+                                  std::span<const std::uint64_t> args, std::uint64_t frame_pointer,
+                                  std::size_t depth, RunState& state) {
   return run_checked_impl(&program, entry, args, frame_pointer, depth, &state, nullptr);
 }
 

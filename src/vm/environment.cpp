@@ -127,9 +127,10 @@ Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot
   const std::size_t depth = state.depth;
   Result<std::uint64_t> result =
       state.engine == Engine::interpreter
-          ? detail::run_fast(*program, function_slot, args, frame_pointer - kStackSize, depth + 1, state)
-          : detail::run_checked(*program, function_slot, args, frame_pointer - kStackSize, depth + 1,
-                                state);
+          ? detail::run_fast(*program, function_slot, args, frame_pointer - kStackSize, depth + 1,
+                             state)
+          : detail::run_checked(*program, function_slot, args, frame_pointer - kStackSize,
+                                depth + 1, state);
   state.frame_pointer = frame_pointer;
   state.depth = depth;
   state.program = program;

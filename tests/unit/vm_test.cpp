@@ -418,7 +418,8 @@ TEST(Vm, HelpersCallBackIntoTheProgram) {
     *(u64 *)(r2 + 0) = r3
     r0 = 0
     exit
-  )", environment);
+  )",
+                         environment);
   ASSERT_TRUE(program);
   EXPECT_EQ(*run_both(*program), 0U + 1 + 2 + 3 + 4);
 }
@@ -437,12 +438,14 @@ TEST(Vm, FaultsInsideCallbacksStopTheProgram) {
     r0 = *(u64 *)(r10 + 8)      # above the callback's frame: the caller's frame, allowed
     r0 = *(u64 *)(r2 + 0)       # r2 = 0: a fault
     exit
-  )", environment);
+  )",
+                         environment);
   ASSERT_TRUE(program);
   RunState state;
   Result<std::uint64_t> r0 = run(*program, {}, state, Engine::checked);
   ASSERT_FALSE(r0.ok());
-  EXPECT_THAT(r0.error().to_string(), HasSubstr("insn 8: read of 8 bytes at 0x0 dereferences NULL"));
+  EXPECT_THAT(r0.error().to_string(),
+              HasSubstr("insn 8: read of 8 bytes at 0x0 dereferences NULL"));
 }
 
 TEST(Vm, CallbacksCountTowardsTheCallDepth) {
@@ -481,7 +484,8 @@ TEST(Vm, CallbacksCountTowardsTheCallDepth) {
   leaf:
     r0 = 0
     exit
-  )", environment);
+  )",
+                         environment);
   ASSERT_TRUE(program);
   RunState state;
   Result<std::uint64_t> r0 = run(*program, {}, state, Engine::interpreter);

@@ -1,0 +1,271 @@
+#include "runtime/runtime.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "isa/syntax.h"
+#include "platform/platform.h"
+#include "runtime/helpers/helpers.h"
+#include "runtime/maps/prog_array.h"
+#include "support/text.h"
+
+namespace xbpf::runtime {
+namespace {
+
+// Resolves a loaded program's map references and tail calls.
+class ProgramHost final : public vm::Host {
+ public:
+  explicit ProgramHost(const LoadedObject& object) : object_(object) {}
+
+  Result<std::uint64_t> resolve_lddw(const isa::Instruction& insn) override {
+    const isa::Sem sem = insn.info().sem;
+    if (sem != isa::Sem::map_by_idx && sem != isa::Sem::map_val_idx) return vm::Host::resolve_lddw(insn);
+    const auto index = static_cast<std::size_t>(static_cast<std::uint32_t>(insn.imm));
+    if (index >= object_.maps().size()) {
+      Location where;
+      where.instruction = insn.slot;
+      return make_error("map index " + std::to_string(index) + " is out of range (the object has " +
+                            std::to_string(object_.maps().size()) + " maps)",
+                        where);
+    }
+    const LoadedMap& map = object_.maps()[index];
+    if (sem == isa::Sem::map_by_idx) return reinterpret_cast<std::uint64_t>(map.map.get());
+    // A direct value address: global data, or the first value of an array map.
+    std::uint8_t* base = map.data;
+    if (base == nullptr) {
+      const std::uint32_t zero = 0;
+      base = static_cast<std::uint8_t*>(map.map->lookup(&zero, 0));
+    }
+    const std::uint32_t value_size = map.map->spec().value_size;
+    if (base == nullptr || insn.next_imm < 0 || static_cast<std::uint32_t>(insn.next_imm) >= value_size) {
+      Location where;
+      where.instruction = insn.slot;
+      return make_error("direct value access at offset " + std::to_string(insn.next_imm) + " of map '" + map.name +
+                            "' (value size " + std::to_string(value_size) + ") is not possible",
+                        where);
+    }
+    return reinterpret_cast<std::uint64_t>(base + insn.next_imm);
+  }
+
+  const vm::Program* tail_call_target(std::uint64_t map_value, std::uint64_t index) override {
+    const auto* map = reinterpret_cast<const Map*>(map_value);
+    for (const LoadedMap& loaded : object_.maps()) {
+      if (loaded.map.get() == map && map->type() == MapType::prog_array) {
+        return static_cast<const ProgArray*>(map)->program_at(static_cast<std::uint32_t>(index));
+      }
+    }
+    return nullptr;
+  }
+
+  bool supports_tail_calls() const override { return true; }
+
+ private:
+  const LoadedObject& object_;
+};
+
+std::string helper_label(std::int32_t id) {
+  const progtype::HelperPrototype* prototype = progtype::helper(id);
+  return prototype ? "bpf_" + std::string(prototype->name) + " (" + std::to_string(id) + ")"
+                   : "helper " + std::to_string(id);
+}
+
+}  // namespace
+
+const LoadedProgram* LoadedObject::find_program(std::string_view name) const {
+  for (const auto& program : programs_) {
+    if (program->name == name) return program.get();
+  }
+  return nullptr;
+}
+
+const LoadedMap* LoadedObject::find_map(std::string_view name) const {
+  for (const LoadedMap& map : maps_) {
+    if (map.name == name) return &map;
+  }
+  return nullptr;
+}
+
+Runtime::Runtime(RuntimeOptions options)
+    : possible_cpus_(options.possible_cpus != 0 ? options.possible_cpus : platform::cpu_count()),
+      trace_(std::move(options.trace_output)) {}
+
+Runtime::~Runtime() = default;
+
+std::shared_ptr<Map> Runtime::map_by_id(std::uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = maps_.find(id);
+  return found == maps_.end() ? nullptr : found->second.lock();
+}
+
+std::shared_ptr<const vm::Program> Runtime::program_by_id(std::uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = programs_.find(id);
+  return found == programs_.end() ? nullptr : found->second.lock();
+}
+
+const LoadedProgram* Runtime::loaded_program(const vm::Program* code) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = by_code_.find(code);
+  return found == by_code_.end() ? nullptr : found->second;
+}
+
+bool Runtime::owns_map(const Map* map) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return map_ids_.count(map) != 0;
+}
+
+Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const LoadOptions& options) {
+  auto loaded = std::make_shared<LoadedObject>();
+  loaded->runtime_ = this;
+  loaded->object_ = std::move(object);
+  const object::Object& source = loaded->object_;
+  auto where = [&](const std::string& section = "") {
+    Location location;
+    location.file = source.file;
+    location.section = section;
+    return location;
+  };
+
+  // Maps, in the object's order (inner-map templates included).
+  std::vector<MapSpec> specs;
+  for (const object::MapDefinition& definition : source.maps) {
+    MapSpec spec;
+    spec.type = static_cast<MapType>(definition.type);
+    spec.key_size = definition.key_size;
+    spec.value_size = definition.value_size;
+    spec.max_entries = definition.max_entries;
+    spec.flags = definition.flags;
+    spec.name = definition.name;
+    spec.spin_lock_offset = definition.spin_lock_offset;
+    spec.possible_cpus = possible_cpus_;
+    if (definition.frozen()) spec.flags |= linux_abi::kRdonlyProg;
+    specs.push_back(std::move(spec));
+  }
+  for (std::size_t i = 0; i < source.maps.size(); ++i) {
+    if (source.maps[i].inner) specs[i].inner = std::make_shared<MapSpec>(specs[*source.maps[i].inner]);
+  }
+  for (std::size_t i = 0; i < source.maps.size(); ++i) {
+    const object::MapDefinition& definition = source.maps[i];
+    Result<std::shared_ptr<Map>> map = Map::create(specs[i], this);
+    if (!map) {
+      Error error = std::move(map).error();
+      error.message = "map '" + definition.name + "': " + error.message;
+      if (error.where.file.empty()) error.where = where();
+      return error;
+    }
+    LoadedMap entry;
+    entry.id = next_id();
+    entry.name = definition.name;
+    entry.origin = definition.origin;
+    entry.map = std::move(*map);
+    entry.map->set_id(entry.id);
+    if (definition.origin == object::MapOrigin::data || definition.origin == object::MapOrigin::rodata ||
+        definition.origin == object::MapOrigin::bss) {
+      const std::uint32_t zero = 0;
+      std::vector<std::uint8_t> value(definition.value_size, 0);
+      std::copy_n(definition.initial_data.begin(), std::min(value.size(), definition.initial_data.size()),
+                  value.begin());
+      const long updated = entry.map->user_update(&zero, value.data(), linux_abi::kAny);
+      if (updated != 0) {
+        return make_error("map '" + definition.name + "': cannot store its initial data (errno " +
+                              std::to_string(-updated) + ")",
+                          where());
+      }
+      entry.data = static_cast<std::uint8_t*>(entry.map->lookup(&zero, 0));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      maps_[entry.id] = entry.map;
+      map_ids_[entry.map.get()] = entry.id;
+    }
+    loaded->maps_.push_back(std::move(entry));
+  }
+
+  // Programs.
+  loaded->hosts_.push_back(std::make_unique<ProgramHost>(*loaded));
+  vm::Host* host = loaded->hosts_.back().get();
+  for (const object::Program& program : source.programs) {
+    if (!options.programs.empty() &&
+        std::find(options.programs.begin(), options.programs.end(), program.name) == options.programs.end()) {
+      continue;
+    }
+    const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
+    if (type == nullptr) {
+      return make_error(program.name + ": program type " + std::to_string(static_cast<unsigned>(program.type)) +
+                            " is not supported",
+                        where(program.section));
+    }
+    vm::Environment environment;
+    environment.host = host;
+    for (const isa::Instruction& insn : program.instructions) {
+      if (insn.op != isa::Op::call_helper) continue;
+      const std::int32_t id = insn.imm;
+      Location location = where(program.section);
+      location.instruction = insn.slot;
+      if (progtype::helper(id) == nullptr) {
+        return make_error(program.name + ": call to unknown helper " + std::to_string(id), location);
+      }
+      if (!type->allows_helper(id)) {
+        return make_error(program.name + ": " + helper_label(id) + " is not allowed in " + std::string(type->name) +
+                              " programs",
+                          location);
+      }
+      if (id == vm::kTailCallHelper) continue;  // the VM's own
+      const vm::Helper implementation = helpers::find(id);
+      if (implementation == nullptr) {
+        return make_error(program.name + ": " + helper_label(id) + " is not implemented by xbpf", location);
+      }
+      environment.set_helper(id, implementation);
+    }
+    Result<std::shared_ptr<const vm::Program>> code = vm::Program::create(program.instructions, environment);
+    if (!code) {
+      Error error = std::move(code).error();
+      error.where.file = source.file;
+      error.where.section = program.section;
+      error.message = program.name + ": " + error.message;
+      return error;
+    }
+    auto entry = std::make_shared<LoadedProgram>();
+    entry->id = next_id();
+    entry->name = program.name;
+    entry->section = program.section;
+    entry->type = type;
+    entry->source = &program;
+    entry->owner = loaded.get();
+    entry->code = std::move(*code);
+    for (std::size_t index : program.maps) {
+      if (index < loaded->maps_.size()) entry->maps.push_back(loaded->maps_[index].map.get());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      programs_[entry->id] = entry->code;
+      by_code_[entry->code.get()] = entry.get();
+    }
+    loaded->programs_.push_back(std::move(entry));
+  }
+
+  // Initial values of program arrays and map-in-map slots.
+  for (std::size_t i = 0; i < source.maps.size(); ++i) {
+    for (const auto& [slot, name] : source.maps[i].initial_references) {
+      std::uint32_t id = 0;
+      if (const LoadedProgram* program = loaded->find_program(name)) {
+        id = program->id;
+      } else if (const LoadedMap* map = loaded->find_map(name)) {
+        id = map->id;
+      } else {
+        return make_error("map '" + source.maps[i].name + "': slot " + std::to_string(slot) + " names '" + name +
+                              "', which is neither a loaded program nor a map",
+                          where(".maps"));
+      }
+      const long updated = loaded->maps_[i].map->user_update(&slot, &id, linux_abi::kAny);
+      if (updated != 0) {
+        return make_error("map '" + source.maps[i].name + "': cannot set slot " + std::to_string(slot) + " to '" +
+                              name + "' (errno " + std::to_string(-updated) + ")",
+                          where(".maps"));
+      }
+    }
+  }
+  return loaded;
+}
+
+}  // namespace xbpf::runtime

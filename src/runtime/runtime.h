@@ -1,0 +1,110 @@
+// The execution context (eBPF for Windows' "execution context"): it owns maps and programs,
+// gives them ids, loads objects (maps created, programs linked to them and prepared) and
+// resolves references between them (tail calls, map-in-map).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "object/object.h"
+#include "progtype/progtype.h"
+#include "runtime/maps/map.h"
+#include "runtime/trace_pipe.h"
+#include "support/error.h"
+#include "vm/vm.h"
+
+namespace xbpf::runtime {
+
+class Runtime;
+class LoadedObject;
+
+struct LoadedMap {
+  std::uint32_t id = 0;
+  std::string name;
+  object::MapOrigin origin = object::MapOrigin::btf;
+  std::shared_ptr<Map> map;
+  // Global data: the section's bytes (the single value of the map).
+  std::uint8_t* data = nullptr;
+};
+
+struct LoadedProgram {
+  std::uint32_t id = 0;
+  std::string name;
+  std::string section;
+  const progtype::ProgramTypeInfo* type = nullptr;
+  const object::Program* source = nullptr;  // inside the LoadedObject
+  LoadedObject* owner = nullptr;
+  std::shared_ptr<const vm::Program> code;
+  // The maps the program references (for checked-mode argument checks).
+  std::vector<Map*> maps;
+};
+
+class LoadedObject {
+ public:
+  [[nodiscard]] const object::Object& object() const { return object_; }
+  [[nodiscard]] const std::vector<LoadedMap>& maps() const { return maps_; }
+  [[nodiscard]] const std::vector<std::shared_ptr<LoadedProgram>>& programs() const { return programs_; }
+  [[nodiscard]] const LoadedProgram* find_program(std::string_view name) const;
+  [[nodiscard]] const LoadedMap* find_map(std::string_view name) const;
+  [[nodiscard]] Runtime& runtime() const { return *runtime_; }
+
+ private:
+  friend class Runtime;
+  Runtime* runtime_ = nullptr;
+  object::Object object_;
+  std::vector<LoadedMap> maps_;
+  std::vector<std::shared_ptr<LoadedProgram>> programs_;
+  std::vector<std::unique_ptr<vm::Host>> hosts_;
+};
+
+struct RuntimeOptions {
+  unsigned possible_cpus = 0;  // 0: the machine's CPU count
+  // Where bpf_trace_printk writes: "" for the trace pipe in the state directory, "-" for
+  // standard error, or a file.
+  std::string trace_output;
+};
+
+struct LoadOptions {
+  // Load only these programs (by name); all when empty.
+  std::vector<std::string> programs;
+};
+
+class Runtime final : public MapRegistry {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  ~Runtime() override;
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Creates the object's maps (global data initialised, .rodata frozen), prepares its
+  // programs with the helpers their type allows, fills program arrays and map-in-map slots
+  // from the object's initial values.
+  Result<std::shared_ptr<LoadedObject>> load(object::Object object, const LoadOptions& options = {});
+
+  std::shared_ptr<Map> map_by_id(std::uint32_t id) override;
+  std::shared_ptr<const vm::Program> program_by_id(std::uint32_t id) override;
+  [[nodiscard]] const LoadedProgram* loaded_program(const vm::Program* code) const;
+  // True when `map` is a live map of this runtime (checked-mode argument checks).
+  [[nodiscard]] bool owns_map(const Map* map) const;
+
+  [[nodiscard]] unsigned possible_cpus() const { return possible_cpus_; }
+  TracePipe& trace_pipe() { return trace_; }
+
+ private:
+  std::uint32_t next_id() { return ++last_id_; }
+  unsigned possible_cpus_;
+  TracePipe trace_;
+  std::atomic<std::uint32_t> last_id_{0};
+  mutable std::mutex mutex_;
+  std::map<std::uint32_t, std::weak_ptr<Map>> maps_;
+  std::map<std::uint32_t, std::weak_ptr<const vm::Program>> programs_;
+  std::map<const vm::Program*, const LoadedProgram*> by_code_;
+  std::map<const Map*, std::uint32_t> map_ids_;
+};
+
+}  // namespace xbpf::runtime

@@ -1,0 +1,67 @@
+// An XDP frame as Linux lays it out: headroom (256 bytes, for bpf_xdp_adjust_head and
+// bpf_xdp_adjust_meta), optional metadata, the packet, then tailroom up to the end of the
+// frame (for bpf_xdp_adjust_tail). The frame lives in low memory so that the 32-bit
+// xdp_md.data / data_end / data_meta fields hold real pointers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "support/error.h"
+
+namespace xbpf::runtime {
+
+// struct xdp_md (uapi).
+struct XdpMd {
+  std::uint32_t data;
+  std::uint32_t data_end;
+  std::uint32_t data_meta;
+  std::uint32_t ingress_ifindex;
+  std::uint32_t rx_queue_index;
+  std::uint32_t egress_ifindex;
+};
+static_assert(sizeof(XdpMd) == 24);
+
+inline constexpr std::size_t kXdpHeadroom = 256;     // XDP_PACKET_HEADROOM
+inline constexpr std::size_t kXdpFrameSize = 4096;   // a page
+inline constexpr std::size_t kXdpTailReserve = 320;  // sizeof(struct skb_shared_info), x86-64
+inline constexpr std::size_t kXdpMaxLinear = kXdpFrameSize - kXdpHeadroom - kXdpTailReserve;
+
+class XdpBuffer {
+ public:
+  XdpBuffer() = default;
+  ~XdpBuffer();
+  XdpBuffer(const XdpBuffer&) = delete;
+  XdpBuffer& operator=(const XdpBuffer&) = delete;
+
+  // Makes room for a packet of up to `max_packet` bytes (at least a page-sized frame).
+  Status reserve(std::size_t max_packet);
+  // Places a packet (and `meta` bytes of metadata before it) at the standard headroom.
+  Status reset(std::span<const std::uint8_t> packet, std::size_t meta = 0);
+
+  [[nodiscard]] std::uint8_t* data() const { return data_; }
+  [[nodiscard]] std::uint8_t* data_end() const { return data_end_; }
+  [[nodiscard]] std::uint8_t* data_meta() const { return data_meta_; }
+  [[nodiscard]] std::size_t length() const { return static_cast<std::size_t>(data_end_ - data_); }
+  [[nodiscard]] std::size_t meta_length() const { return static_cast<std::size_t>(data_ - data_meta_); }
+  [[nodiscard]] std::span<std::uint8_t> packet() const { return {data_, length()}; }
+  [[nodiscard]] std::span<std::uint8_t> frame() const { return {frame_, frame_size_}; }
+
+  // The bpf_xdp_adjust_* helpers: 0 or -EINVAL, as Linux.
+  long adjust_head(std::int64_t delta);
+  long adjust_meta(std::int64_t delta);
+  long adjust_tail(std::int64_t delta);
+
+  // Writes data, data_end and data_meta into `md` (the other fields are the caller's).
+  void publish(XdpMd& md) const;
+
+ private:
+  std::uint8_t* frame_ = nullptr;
+  std::size_t frame_size_ = 0;
+  std::uint8_t* data_meta_ = nullptr;
+  std::uint8_t* data_ = nullptr;
+  std::uint8_t* data_end_ = nullptr;
+};
+
+}  // namespace xbpf::runtime

@@ -1,0 +1,65 @@
+#include "object_loading.h"
+
+#include "object/object.h"
+#include "progtype/progtype.h"
+#include "support/files.h"
+
+namespace xbpf::cli {
+
+Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
+                                    std::string trace_output) {
+  object::LoadObjectOptions options;
+  if (type) {
+    const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
+    if (info == nullptr) {
+      std::string known;
+      for (const progtype::ProgramTypeInfo& each : progtype::all_program_types()) {
+        known += (known.empty() ? "" : ", ") + std::string(each.name);
+      }
+      return usage_error("unknown program type '" + *type + "' (known: " + known + ")");
+    }
+    options.type = info->type;
+  }
+  Result<std::vector<std::uint8_t>> bytes = read_file(path);
+  if (!bytes) return std::move(bytes).error();
+  Result<object::Object> object = object::read_object(std::move(*bytes), path, options);
+  if (!object) return std::move(object).error();
+  LoadedFile file;
+  runtime::RuntimeOptions runtime_options;
+  runtime_options.trace_output = std::move(trace_output);
+  file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
+  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  if (!loaded) return std::move(loaded).error();
+  file.object = std::move(*loaded);
+  return file;
+}
+
+Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
+                                                     const std::optional<std::string>& name,
+                                                     const std::optional<std::string>& section) {
+  std::vector<const runtime::LoadedProgram*> matches;
+  for (const auto& program : object.programs()) {
+    if (name && program->name != *name) continue;
+    if (section && program->section != *section) continue;
+    matches.push_back(program.get());
+  }
+  auto list = [&object] {
+    std::string names;
+    for (const auto& program : object.programs()) {
+      names += (names.empty() ? "" : ", ") + program->section + "/" + program->name;
+    }
+    return names.empty() ? std::string("none") : names;
+  };
+  const std::string file = object.object().file;
+  if (matches.empty()) {
+    if (name) return make_error(file + ": no program named '" + *name + "' (programs: " + list() + ")");
+    if (section) return make_error(file + ": no program in section '" + *section + "' (programs: " + list() + ")");
+    return make_error(file + ": the object has no programs");
+  }
+  if (matches.size() > 1) {
+    return usage_error(file + " has several programs (" + list() + "): choose one with 'name FN' or 'section S'");
+  }
+  return matches.front();
+}
+
+}  // namespace xbpf::cli

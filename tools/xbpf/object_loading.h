@@ -1,0 +1,28 @@
+// Loading an object file for a command: read, select a program, load into a runtime.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli.h"
+#include "runtime/runtime.h"
+
+namespace xbpf::cli {
+
+struct LoadedFile {
+  std::unique_ptr<runtime::Runtime> runtime;
+  std::shared_ptr<runtime::LoadedObject> object;
+};
+
+// Reads `path` (an ELF object), loads every program and map into a new runtime.
+// `type` overrides the program type the section names select (--type).
+Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
+                                    std::string trace_output = "");
+
+// The program `name FN` or `section S` selects; without either, the only program.
+Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
+                                                     const std::optional<std::string>& name,
+                                                     const std::optional<std::string>& section);
+
+}  // namespace xbpf::cli
