@@ -51,10 +51,17 @@ std::string disassemble(std::span<const Instruction> program, const ListingOptio
     header(options.section_name, 0);
   }
   std::vector<std::uint8_t> bytes;
+  std::string last_source;
   for (const Instruction& insn : program) {
     while (next_symbol < sorted.size() && sorted[next_symbol].slot <= insn.slot) {
       header(sorted[next_symbol].name, sorted[next_symbol].slot);
       ++next_symbol;
+    }
+    // A source line again only when it changes (BTF has a record per column).
+    if (auto line = options.source.find(insn.slot);
+        line != options.source.end() && line->second != last_source) {
+      out += (options.syntax == Syntax::llvm ? "; " : "# ") + line->second + "\n";
+      last_source = line->second;
     }
     std::string text = format(insn, options.syntax);
     const Form form = insn.info().form;

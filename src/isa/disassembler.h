@@ -26,6 +26,9 @@ struct ListingOptions {
   std::vector<ListingSymbol> symbols;  // function and label symbols, any order
   // Names of local-call targets known from relocations, by the calling instruction's slot.
   std::map<std::uint32_t, std::string> call_names;
+  // C source lines (from BTF line info) printed as "; line" before the instruction at their
+  // slot, as llvm-objdump -S prints them.
+  std::map<std::uint32_t, std::string> source;
 };
 
 std::string disassemble(std::span<const Instruction> program, const ListingOptions& options);

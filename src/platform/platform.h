@@ -20,6 +20,9 @@ unsigned cpu_count();
 // The value of an environment variable, if set.
 std::optional<std::string> environment_variable(const char* name);
 
+// Sets an environment variable of this process (its children inherit it).
+void set_environment_variable(const char* name, const std::string& value);
+
 // True when standard output / error is a terminal.
 bool stdout_is_terminal();
 
@@ -45,7 +48,8 @@ std::uint32_t thread_id();
 std::string process_name();
 
 // A per-user directory for xbpf's state (the trace pipe), created when missing:
-// $XDG_RUNTIME_DIR/xbpf, /run/xbpf for root, else /tmp/xbpf-UID; %TEMP%\xbpf on Windows.
+// $XBPF_STATE_DIR when set, else $XDG_RUNTIME_DIR/xbpf, /run/xbpf for root, else /tmp/xbpf-UID;
+// %TEMP%\xbpf on Windows.
 Result<std::string> state_directory();
 
 // Seconds since the boot of the machine, and since the epoch (bpf_ktime_get_boot_ns).

@@ -235,6 +235,88 @@ TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
   EXPECT_THAT(result.err, HasSubstr("6 bytes past the end of data_in"));
 }
 
+// An object compiled from tests/programs, or a skip.
+std::string program_object(const std::string& name) {
+  return (test::binary_dir() / "tests" / "programs" / (name + ".v3.o")).string();
+}
+
+TEST_F(Cli, ProgShowListsProgramsAndMaps) {
+  const std::string object = program_object("xdp_parser");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  platform::ProcessResult shown = xbpf({"prog", "show", object});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr(": xdp  name xdp_parse  section xdp  gpl\n\tinsns "));
+  EXPECT_THAT(shown.out,
+              HasSubstr(": hash  name blocked_ports  flags 0x0\n\tkey 2B  value 1B  max_entries"));
+  EXPECT_THAT(shown.out, HasSubstr(": percpu_array  name counters"));
+  platform::ProcessResult json = xbpf({"-j", "prog", "show", object});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"type\":\"xdp\",\"name\":\"xdp_parse\""));
+}
+
+TEST_F(Cli, ProgRunRunsObjectsAndDumpsMaps) {
+  const std::string object = program_object("cli_trace");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  platform::set_environment_variable("XBPF_STATE_DIR", (dir_ / "state").string());
+  const std::string packet = file("packet.bin", std::string(64, '\x11'));
+  const std::string out = (dir_ / "out.bin").string();
+  platform::ProcessResult run = xbpf(
+      {"prog", "run", object, "data_in", packet, "data_out", out, "repeat", "3", "--dump-maps"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("notice: programs are not verified yet"));
+  EXPECT_TRUE(Matches(run.out,
+                      "Return value: 2, duration \\(average\\): [0-9]+ns\n"
+                      "map 'runs' \\(array, id [0-9]+\\):\n"
+                      "key: 00 00 00 00  value: 03 00 00 00 00 00 00 00\n"
+                      "Found 1 element\n"
+                      "map '.rodata' \\(array, id [0-9]+\\):\n"
+                      "key: 00 00 00 00  value: 68 65 6c 6c 6f 20 25 64 [^]*"));  // "hello %d"
+  EXPECT_EQ(*read_file(out), std::vector<std::uint8_t>(64, 0x11));
+
+  platform::ProcessResult json =
+      xbpf({"-j", "prog", "run", object, "data_in", packet, "--dump-maps"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(
+      json.out,
+      HasSubstr("\"name\":\"runs\",\"type\":\"array\",\"entries\":[{\"key\":[\"0x00\",\"0x00\","
+                "\"0x00\",\"0x00\"],\"value\":[\"0x01\","));
+
+  // bpf_printk went to the trace pipe, which tracelog shows.
+  platform::ProcessResult trace = xbpf({"prog", "tracelog", "--no-follow"});
+  ASSERT_EQ(trace.exit_code, 0) << trace.err;
+  EXPECT_TRUE(
+      Matches(trace.out,
+              "( *[^ ]+-[0-9]+ +\\[000\\] \\.\\.\\.\\.1 +[0-9]+\\.[0-9]{6}: bpf_trace_printk: "
+              "hello 42 from xbpf\n){4}"));
+}
+
+TEST_F(Cli, ProgRunRefusesBadObjectInput) {
+  const std::string object = program_object("cli_trace");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  const std::string tiny = file("tiny.bin", "abc");
+  platform::ProcessResult short_packet = xbpf({"prog", "run", object, "data_in", tiny});
+  EXPECT_EQ(short_packet.exit_code, 2);
+  EXPECT_THAT(short_packet.err,
+              HasSubstr("data_in must hold at least an Ethernet header (14 bytes)"));
+  platform::ProcessResult no_such = xbpf({"prog", "run", object, "name", "nope"});
+  EXPECT_EQ(no_such.exit_code, 2);
+  EXPECT_THAT(no_such.err, HasSubstr("no program named 'nope' (programs: xdp/hello)"));
+  platform::ProcessResult bad_type = xbpf({"prog", "run", object, "--type", "frobnicator"});
+  EXPECT_EQ(bad_type.exit_code, 2);
+  EXPECT_THAT(bad_type.err, HasSubstr("unknown program type 'frobnicator' (known: "));
+}
+
+TEST_F(Cli, DisasmInterleavesSource) {
+  const std::string object = program_object("cli_trace");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  platform::ProcessResult listing = xbpf({"disasm", "-S", object});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_THAT(listing.out,
+              HasSubstr(";   __u64 *count = bpf_map_lookup_elem(&runs, &key);\n"
+                        "       4:\t18 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00\tr1 = 0 ll\n"));
+  EXPECT_THAT(listing.out, HasSubstr(";   if (count) __sync_fetch_and_add(count, 1);\n"));
+}
+
 // The plugin protocol, as the bpf_conformance runner speaks it, over the public suite.
 TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
   const std::string plugin = tool_path("xbpf-conformance-plugin");

@@ -17,6 +17,8 @@ Disassembles an ELF object (every executable section, as llvm-objdump -d prints 
 bytecode, or assembly source.
 
   section S       only the section named S
+  -S, --source    interleave the C source lines the object's BTF line info records, as
+                  llvm-objdump -S does
   --syntax S      llvm (the default) or conformance
   --no-addresses  print source that "xbpf asm" reads back instead of an objdump listing
   -j, -p          JSON: sections, each with its instructions (slot, bytes, text)
@@ -34,6 +36,7 @@ int command_disasm(Args& args) {
   Result<std::optional<std::string>> syntax_name = args.value("syntax");
   if (!syntax_name) return report(syntax_name.error());
   const bool no_addresses = args.flag("--no-addresses");
+  const bool source = args.flag("-S") || args.flag("--source");
   std::optional<std::string> input = args.positional();
   if (!input) return report(usage_error("disasm needs an input FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
@@ -80,6 +83,7 @@ int command_disasm(Args& args) {
     options.section_name = code.name;
     options.symbols = code.symbols;
     options.call_names = code.call_names;
+    if (source) options.source = code.source;
     if (file->kind == FileKind::elf && options.addresses) {
       text += "\nDisassembly of section " + code.name + ":\n\n";
     }
@@ -88,6 +92,9 @@ int command_disasm(Args& args) {
   json.end_array();
   if (*section && !found) {
     return report(make_error("no executable section '" + **section + "' in " + *input));
+  }
+  if (source && !file->source_problem.empty()) {
+    std::fprintf(stderr, "xbpf: warning: no source lines: %s\n", file->source_problem.c_str());
   }
   if (args.options().json) {
     std::printf("%s\n", json.str().c_str());

@@ -35,7 +35,8 @@ std::vector<Entry> entries(Map& map) {
 }
 
 bool per_cpu(MapType type) {
-  return type == MapType::percpu_array || type == MapType::percpu_hash || type == MapType::lru_percpu_hash;
+  return type == MapType::percpu_array || type == MapType::percpu_hash ||
+         type == MapType::lru_percpu_hash;
 }
 
 void json_bytes(JsonWriter& json, std::span<const std::uint8_t> bytes) {
@@ -75,8 +76,8 @@ std::string_view map_type_name(MapType type) {
 std::string dump_map_text(const runtime::LoadedMap& loaded) {
   Map& map = *loaded.map;
   const std::vector<Entry> all = entries(map);
-  std::string out = "map '" + loaded.name + "' (" + std::string(map_type_name(map.type())) + ", id " +
-                    std::to_string(loaded.id) + "):\n";
+  std::string out = "map '" + loaded.name + "' (" + std::string(map_type_name(map.type())) +
+                    ", id " + std::to_string(loaded.id) + "):\n";
   const std::size_t value_size = map.spec().value_size;
   const std::size_t stride = (value_size + 7) / 8 * 8;
   for (const Entry& entry : all) {

@@ -52,12 +52,16 @@ Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject
   };
   const std::string file = object.object().file;
   if (matches.empty()) {
-    if (name) return make_error(file + ": no program named '" + *name + "' (programs: " + list() + ")");
-    if (section) return make_error(file + ": no program in section '" + *section + "' (programs: " + list() + ")");
+    if (name)
+      return make_error(file + ": no program named '" + *name + "' (programs: " + list() + ")");
+    if (section)
+      return make_error(file + ": no program in section '" + *section + "' (programs: " + list() +
+                        ")");
     return make_error(file + ": the object has no programs");
   }
   if (matches.size() > 1) {
-    return usage_error(file + " has several programs (" + list() + "): choose one with 'name FN' or 'section S'");
+    return usage_error(file + " has several programs (" + list() +
+                       "): choose one with 'name FN' or 'section S'");
   }
   return matches.front();
 }

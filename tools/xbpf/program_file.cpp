@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "isa/assembler.h"
+#include "object/btf.h"
 #include "support/files.h"
 #include "support/text.h"
 
@@ -44,10 +45,35 @@ std::string call_target_name(const object::ElfFile& elf, const object::ElfSymbol
   return symbol.name + "+" + to_hex(static_cast<std::uint64_t>(offset));
 }
 
+// The C source lines BTF.ext records for each executable section, if the object has them.
+void attach_source(const object::ElfFile& elf, ProgramFile& file) {
+  const object::ElfSection* btf_section = elf.find_section(".BTF");
+  const object::ElfSection* ext_section = elf.find_section(".BTF.ext");
+  if (btf_section == nullptr || ext_section == nullptr) return;
+  Result<object::Btf> btf = object::Btf::parse(btf_section->data);
+  if (!btf) {
+    file.source_problem = ".BTF: " + btf.error().to_string();
+    return;
+  }
+  Result<std::vector<object::BtfExtSection>> ext = object::parse_btf_ext(ext_section->data, *btf);
+  if (!ext) {
+    file.source_problem = ".BTF.ext: " + ext.error().to_string();
+    return;
+  }
+  for (const object::BtfExtSection& lines : *ext) {
+    for (CodeSection& code : file.sections) {
+      if (code.name != lines.section) continue;
+      for (const object::LineInfo& line : lines.lines) {
+        if (!line.source.empty()) code.source[line.instruction] = line.source;
+      }
+    }
+  }
+}
+
 Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> bytes) {
   Result<object::ElfFile> elf = object::ElfFile::parse(std::move(bytes), path);
   if (!elf) return std::move(elf).error();
-  ProgramFile file{path, FileKind::elf, {}};
+  ProgramFile file{path, FileKind::elf, {}, {}};
   for (const object::ElfSection& section : elf->sections()) {
     if (!section.executable() || section.size == 0) continue;
     Result<std::vector<isa::Instruction>> decoded = isa::decode(section.data);
@@ -57,7 +83,7 @@ Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> 
       error.where.section = section.name;
       return error;
     }
-    CodeSection code{section.name, std::move(*decoded), {}, {}};
+    CodeSection code{section.name, std::move(*decoded), {}, {}, {}};
     for (const object::ElfSymbol& symbol : elf->symbols()) {
       if (symbol.section != section.index || symbol.type == object::kSymbolSection ||
           symbol.name.empty() ||
@@ -79,6 +105,7 @@ Result<ProgramFile> read_elf(const std::string& path, std::vector<std::uint8_t> 
     }
     file.sections.push_back(std::move(code));
   }
+  attach_source(*elf, file);
   return file;
 }
 
@@ -95,8 +122,8 @@ Result<ProgramFile> read_program_file(const std::string& path) {
     Result<std::vector<isa::Instruction>> program = isa::assemble(
         std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), options);
     if (!program) return std::move(program).error();
-    ProgramFile file{path, FileKind::assembly, {}};
-    file.sections.push_back(CodeSection{"", std::move(*program), {}, {}});
+    ProgramFile file{path, FileKind::assembly, {}, {}};
+    file.sections.push_back(CodeSection{"", std::move(*program), {}, {}, {}});
     return file;
   }
   Result<std::vector<isa::Instruction>> program = isa::decode(*bytes);
@@ -105,8 +132,8 @@ Result<ProgramFile> read_program_file(const std::string& path) {
     error.where.file = path;
     return error;
   }
-  ProgramFile file{path, FileKind::raw, {}};
-  file.sections.push_back(CodeSection{"", std::move(*program), {}, {}});
+  ProgramFile file{path, FileKind::raw, {}, {}};
+  file.sections.push_back(CodeSection{"", std::move(*program), {}, {}, {}});
   return file;
 }
 

@@ -21,12 +21,15 @@ struct CodeSection {
   std::vector<isa::Instruction> instructions;
   std::vector<isa::ListingSymbol> symbols;
   std::map<std::uint32_t, std::string> call_names;  // local calls resolved by relocations
+  std::map<std::uint32_t, std::string> source;      // C source lines from BTF line info, by slot
 };
 
 struct ProgramFile {
   std::string path;
   FileKind kind = FileKind::raw;
   std::vector<CodeSection> sections;
+  // Why the C source is missing, when the object has line info that could not be read.
+  std::string source_problem;
 };
 
 // Assembly is recognised by extension (.s, .S, .asm) or by being text; ELF by its magic;
