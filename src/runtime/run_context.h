@@ -15,14 +15,25 @@ struct LoadedProgram;
 struct RunContext {
   Runtime* runtime = nullptr;
   const LoadedProgram* program = nullptr;
-  void* context = nullptr;        // the program's context struct
-  XdpBuffer* xdp = nullptr;       // XDP programs: the frame behind `context`
+  void* context = nullptr;   // the program's context struct
+  XdpBuffer* xdp = nullptr;  // XDP programs: the frame behind `context`
   XdpMd* xdp_md = nullptr;
+  // The RunState region that covers the packet [data_meta, data_end), kept in step with
+  // bpf_xdp_adjust_* so that the checked mode allows exactly the live packet.
+  std::size_t packet_region = 0;
   // bpf_redirect / bpf_redirect_map: where an XDP_REDIRECT goes.
   std::optional<std::uint32_t> redirect_ifindex;
   std::uint64_t redirect_flags = 0;
 };
 
-inline RunContext& run_context(vm::RunState& state) { return *static_cast<RunContext*>(state.user); }
+inline RunContext& run_context(vm::RunState& state) {
+  return *static_cast<RunContext*>(state.user);
+}
+
+// The packet region of an XDP frame: [data_meta, data_end).
+inline vm::Region xdp_packet_region(const XdpBuffer& frame) {
+  return {reinterpret_cast<std::uint64_t>(frame.data_meta()),
+          static_cast<std::uint64_t>(frame.data_end() - frame.data_meta()), true, "the packet"};
+}
 
 }  // namespace xbpf::runtime

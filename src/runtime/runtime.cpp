@@ -19,7 +19,8 @@ class ProgramHost final : public vm::Host {
 
   Result<std::uint64_t> resolve_lddw(const isa::Instruction& insn) override {
     const isa::Sem sem = insn.info().sem;
-    if (sem != isa::Sem::map_by_idx && sem != isa::Sem::map_val_idx) return vm::Host::resolve_lddw(insn);
+    if (sem != isa::Sem::map_by_idx && sem != isa::Sem::map_val_idx)
+      return vm::Host::resolve_lddw(insn);
     const auto index = static_cast<std::size_t>(static_cast<std::uint32_t>(insn.imm));
     if (index >= object_.maps().size()) {
       Location where;
@@ -37,11 +38,13 @@ class ProgramHost final : public vm::Host {
       base = static_cast<std::uint8_t*>(map.map->lookup(&zero, 0));
     }
     const std::uint32_t value_size = map.map->spec().value_size;
-    if (base == nullptr || insn.next_imm < 0 || static_cast<std::uint32_t>(insn.next_imm) >= value_size) {
+    if (base == nullptr || insn.next_imm < 0 ||
+        static_cast<std::uint32_t>(insn.next_imm) >= value_size) {
       Location where;
       where.instruction = insn.slot;
-      return make_error("direct value access at offset " + std::to_string(insn.next_imm) + " of map '" + map.name +
-                            "' (value size " + std::to_string(value_size) + ") is not possible",
+      return make_error("direct value access at offset " + std::to_string(insn.next_imm) +
+                            " of map '" + map.name + "' (value size " + std::to_string(value_size) +
+                            ") is not possible",
                         where);
     }
     return reinterpret_cast<std::uint64_t>(base + insn.next_imm);
@@ -114,7 +117,8 @@ bool Runtime::owns_map(const Map* map) const {
   return map_ids_.count(map) != 0;
 }
 
-Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const LoadOptions& options) {
+Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
+                                                    const LoadOptions& options) {
   auto loaded = std::make_shared<LoadedObject>();
   loaded->runtime_ = this;
   loaded->object_ = std::move(object);
@@ -142,7 +146,8 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const
     specs.push_back(std::move(spec));
   }
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
-    if (source.maps[i].inner) specs[i].inner = std::make_shared<MapSpec>(specs[*source.maps[i].inner]);
+    if (source.maps[i].inner)
+      specs[i].inner = std::make_shared<MapSpec>(specs[*source.maps[i].inner]);
   }
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
     const object::MapDefinition& definition = source.maps[i];
@@ -159,12 +164,13 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const
     entry.origin = definition.origin;
     entry.map = std::move(*map);
     entry.map->set_id(entry.id);
-    if (definition.origin == object::MapOrigin::data || definition.origin == object::MapOrigin::rodata ||
+    if (definition.origin == object::MapOrigin::data ||
+        definition.origin == object::MapOrigin::rodata ||
         definition.origin == object::MapOrigin::bss) {
       const std::uint32_t zero = 0;
       std::vector<std::uint8_t> value(definition.value_size, 0);
-      std::copy_n(definition.initial_data.begin(), std::min(value.size(), definition.initial_data.size()),
-                  value.begin());
+      std::copy_n(definition.initial_data.begin(),
+                  std::min(value.size(), definition.initial_data.size()), value.begin());
       const long updated = entry.map->user_update(&zero, value.data(), linux_abi::kAny);
       if (updated != 0) {
         return make_error("map '" + definition.name + "': cannot store its initial data (errno " +
@@ -185,13 +191,14 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const
   loaded->hosts_.push_back(std::make_unique<ProgramHost>(*loaded));
   vm::Host* host = loaded->hosts_.back().get();
   for (const object::Program& program : source.programs) {
-    if (!options.programs.empty() &&
-        std::find(options.programs.begin(), options.programs.end(), program.name) == options.programs.end()) {
+    if (!options.programs.empty() && std::find(options.programs.begin(), options.programs.end(),
+                                               program.name) == options.programs.end()) {
       continue;
     }
     const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
     if (type == nullptr) {
-      return make_error(program.name + ": program type " + std::to_string(static_cast<unsigned>(program.type)) +
+      return make_error(program.name + ": program type " +
+                            std::to_string(static_cast<unsigned>(program.type)) +
                             " is not supported",
                         where(program.section));
     }
@@ -203,21 +210,24 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const
       Location location = where(program.section);
       location.instruction = insn.slot;
       if (progtype::helper(id) == nullptr) {
-        return make_error(program.name + ": call to unknown helper " + std::to_string(id), location);
+        return make_error(program.name + ": call to unknown helper " + std::to_string(id),
+                          location);
       }
       if (!type->allows_helper(id)) {
-        return make_error(program.name + ": " + helper_label(id) + " is not allowed in " + std::string(type->name) +
-                              " programs",
+        return make_error(program.name + ": " + helper_label(id) + " is not allowed in " +
+                              std::string(type->name) + " programs",
                           location);
       }
       if (id == vm::kTailCallHelper) continue;  // the VM's own
       const vm::Helper implementation = helpers::find(id);
       if (implementation == nullptr) {
-        return make_error(program.name + ": " + helper_label(id) + " is not implemented by xbpf", location);
+        return make_error(program.name + ": " + helper_label(id) + " is not implemented by xbpf",
+                          location);
       }
       environment.set_helper(id, implementation);
     }
-    Result<std::shared_ptr<const vm::Program>> code = vm::Program::create(program.instructions, environment);
+    Result<std::shared_ptr<const vm::Program>> code =
+        vm::Program::create(program.instructions, environment);
     if (!code) {
       Error error = std::move(code).error();
       error.where.file = source.file;
@@ -253,14 +263,15 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object, const
       } else if (const LoadedMap* map = loaded->find_map(name)) {
         id = map->id;
       } else {
-        return make_error("map '" + source.maps[i].name + "': slot " + std::to_string(slot) + " names '" + name +
-                              "', which is neither a loaded program nor a map",
+        return make_error("map '" + source.maps[i].name + "': slot " + std::to_string(slot) +
+                              " names '" + name + "', which is neither a loaded program nor a map",
                           where(".maps"));
       }
       const long updated = loaded->maps_[i].map->user_update(&slot, &id, linux_abi::kAny);
       if (updated != 0) {
-        return make_error("map '" + source.maps[i].name + "': cannot set slot " + std::to_string(slot) + " to '" +
-                              name + "' (errno " + std::to_string(-updated) + ")",
+        return make_error("map '" + source.maps[i].name + "': cannot set slot " +
+                              std::to_string(slot) + " to '" + name + "' (errno " +
+                              std::to_string(-updated) + ")",
                           where(".maps"));
       }
     }

@@ -48,7 +48,9 @@ class LoadedObject {
  public:
   [[nodiscard]] const object::Object& object() const { return object_; }
   [[nodiscard]] const std::vector<LoadedMap>& maps() const { return maps_; }
-  [[nodiscard]] const std::vector<std::shared_ptr<LoadedProgram>>& programs() const { return programs_; }
+  [[nodiscard]] const std::vector<std::shared_ptr<LoadedProgram>>& programs() const {
+    return programs_;
+  }
   [[nodiscard]] const LoadedProgram* find_program(std::string_view name) const;
   [[nodiscard]] const LoadedMap* find_map(std::string_view name) const;
   [[nodiscard]] Runtime& runtime() const { return *runtime_; }
@@ -84,7 +86,8 @@ class Runtime final : public MapRegistry {
   // Creates the object's maps (global data initialised, .rodata frozen), prepares its
   // programs with the helpers their type allows, fills program arrays and map-in-map slots
   // from the object's initial values.
-  Result<std::shared_ptr<LoadedObject>> load(object::Object object, const LoadOptions& options = {});
+  Result<std::shared_ptr<LoadedObject>> load(object::Object object,
+                                             const LoadOptions& options = {});
 
   std::shared_ptr<Map> map_by_id(std::uint32_t id) override;
   std::shared_ptr<const vm::Program> program_by_id(std::uint32_t id) override;

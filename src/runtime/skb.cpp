@@ -34,7 +34,8 @@ bool zero(std::span<const std::uint8_t> bytes, std::size_t from, std::size_t to)
 SkBuff::~SkBuff() { platform::free_low(buffer_, buffer_size_); }
 
 Status SkBuff::reset(std::span<const std::uint8_t> frame, bool l2) {
-  if (frame.size() < kEthHeader) return invalid("data_in must hold at least an Ethernet header (14 bytes)");
+  if (frame.size() < kEthHeader)
+    return invalid("data_in must hold at least an Ethernet header (14 bytes)");
   const std::size_t needed = kHeadroom + frame.size() + 512;
   if (buffer_ == nullptr || buffer_size_ < needed) {
     platform::free_low(buffer_, buffer_size_);
@@ -53,7 +54,8 @@ Status SkBuff::reset(std::span<const std::uint8_t> frame, bool l2) {
 }
 
 Status SkBuff::apply_ctx_in(std::span<const std::uint8_t> ctx_in) {
-  if (ctx_in.size() > sizeof(SkBuffContext)) return invalid("ctx_in is larger than struct __sk_buff");
+  if (ctx_in.size() > sizeof(SkBuffContext))
+    return invalid("ctx_in is larger than struct __sk_buff");
   // As convert___skb_to_skb: only these fields may be set.
   const auto end = [](std::size_t offset, std::size_t size) { return offset + size; };
   if (!zero(ctx_in, 0, offsetof(SkBuffContext, mark)) ||
@@ -62,8 +64,10 @@ Status SkBuff::apply_ctx_in(std::span<const std::uint8_t> ctx_in) {
       !zero(ctx_in, end(offsetof(SkBuffContext, cb), 20), offsetof(SkBuffContext, tstamp)) ||
       !zero(ctx_in, end(offsetof(SkBuffContext, gso_segs), 4), offsetof(SkBuffContext, gso_size)) ||
       !zero(ctx_in, end(offsetof(SkBuffContext, gso_size), 4), offsetof(SkBuffContext, hwtstamp))) {
-    return invalid("ctx_in may only set mark, priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, "
-                   "gso_size and hwtstamp of struct __sk_buff");
+    return invalid(
+        "ctx_in may only set mark, priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, "
+        "gso_segs, "
+        "gso_size and hwtstamp of struct __sk_buff");
   }
   SkBuffContext in{};
   std::memcpy(&in, ctx_in.data(), ctx_in.size());
@@ -110,7 +114,8 @@ void SkBuff::publish(bool direct_access) {
   }
   if (direct_access) {
     context_.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_));
-    context_.data_end = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_ + length_));
+    context_.data_end =
+        static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_ + length_));
     context_.data_meta = context_.data;
   }
 }

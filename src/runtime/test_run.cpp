@@ -20,8 +20,8 @@ Error invalid(std::string message) {
 }
 
 // Runs the program `repeat` times with r1 = context; the last r0 and the average time.
-Result<TestRunResult> run_repeated(const LoadedProgram& program, const TestRunOptions& options, vm::RunState& state,
-                                   void* context) {
+Result<TestRunResult> run_repeated(const LoadedProgram& program, const TestRunOptions& options,
+                                   vm::RunState& state, void* context) {
   const std::uint32_t repeat = options.repeat == 0 ? 1 : options.repeat;
   const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(context)};
   Result<std::uint64_t> r0 = std::uint64_t{0};
@@ -55,8 +55,8 @@ void add_map_regions(const LoadedProgram& program, vm::RunState& state) {
   }
 }
 
-Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions& options, vm::RunState& state,
-                              RunContext& run) {
+Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions& options,
+                              vm::RunState& state, RunContext& run) {
   XdpMd md{};
   std::size_t meta = 0;
   if (!options.ctx_in.empty()) {
@@ -66,12 +66,14 @@ Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions
     // size, the metadata length valid, egress_ifindex unset.
     if (md.data_meta != 0 || md.data_end != options.data_in.size() || md.data > md.data_end ||
         md.data % 4 != 0 || md.data > 255 || md.egress_ifindex != 0) {
-      return invalid("ctx_in: xdp_md must have data_meta 0, data the metadata length (a multiple of 4, at most "
-                     "255), data_end the size of data_in, egress_ifindex 0");
+      return invalid(
+          "ctx_in: xdp_md must have data_meta 0, data the metadata length (a multiple of 4, at "
+          "most 255), data_end the size of data_in, egress_ifindex 0");
     }
     meta = md.data;
   }
-  if (options.data_in.size() - meta < 14) return invalid("data_in must hold at least an Ethernet header (14 bytes)");
+  if (options.data_in.size() - meta < 14)
+    return invalid("data_in must hold at least an Ethernet header (14 bytes)");
   XdpBuffer frame;
   XBPF_TRY(frame.reset(std::span(options.data_in).subspan(meta), meta));
   if (meta != 0) std::memcpy(frame.data_meta(), options.data_in.data(), meta);
@@ -80,8 +82,8 @@ Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions
   run.xdp_md = &md;
   run.context = &md;
   state.add_region({reinterpret_cast<std::uint64_t>(&md), sizeof md, false, "the xdp_md context"});
-  const std::span<std::uint8_t> whole = frame.frame();
-  state.add_region({reinterpret_cast<std::uint64_t>(whole.data()), whole.size(), true, "the packet frame"});
+  run.packet_region = state.regions().size();
+  state.add_region(xdp_packet_region(frame));
   Result<TestRunResult> result = run_repeated(program, options, state, &md);
   if (!result) return result;
   result->data_out.assign(frame.data_meta(), frame.data_end());
@@ -89,13 +91,14 @@ Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions
   out.data_meta = 0;
   out.data = static_cast<std::uint32_t>(frame.meta_length());
   out.data_end = static_cast<std::uint32_t>(frame.meta_length() + frame.length());
-  result->ctx_out.assign(reinterpret_cast<const std::uint8_t*>(&out), reinterpret_cast<const std::uint8_t*>(&out) + sizeof out);
+  result->ctx_out.assign(reinterpret_cast<const std::uint8_t*>(&out),
+                         reinterpret_cast<const std::uint8_t*>(&out) + sizeof out);
   result->redirect_ifindex = run.redirect_ifindex;
   return result;
 }
 
-Result<TestRunResult> run_skb(const LoadedProgram& program, const TestRunOptions& options, vm::RunState& state,
-                              RunContext& run) {
+Result<TestRunResult> run_skb(const LoadedProgram& program, const TestRunOptions& options,
+                              vm::RunState& state, RunContext& run) {
   const ProgramType type = program.type->type;
   const bool l2 = type == ProgramType::sched_cls || type == ProgramType::sched_act;
   const bool direct_access = l2 || type == ProgramType::lwt_in || type == ProgramType::lwt_out ||
@@ -106,8 +109,10 @@ Result<TestRunResult> run_skb(const LoadedProgram& program, const TestRunOptions
   skb.publish(direct_access);
   run.context = &skb.context();
   state.set_packet(skb.data());
-  state.add_region({reinterpret_cast<std::uint64_t>(&skb.context()), sizeof(SkBuffContext), true, "the __sk_buff context"});
-  state.add_region({reinterpret_cast<std::uint64_t>(skb.data().data()), skb.data().size(), l2, "the packet"});
+  state.add_region({reinterpret_cast<std::uint64_t>(&skb.context()), sizeof(SkBuffContext), true,
+                    "the __sk_buff context"});
+  state.add_region(
+      {reinterpret_cast<std::uint64_t>(skb.data().data()), skb.data().size(), l2, "the packet"});
   Result<TestRunResult> result = run_repeated(program, options, state, &skb.context());
   if (!result) return result;
   result->data_out = skb.data_out(l2);
@@ -126,7 +131,8 @@ Result<TestRunResult> run_with_context(const LoadedProgram& program, const TestR
   std::vector<std::uint8_t> context(std::max<std::uint32_t>(size, 8), 0);
   std::copy(options.ctx_in.begin(), options.ctx_in.end(), context.begin());
   run.context = context.data();
-  state.add_region({reinterpret_cast<std::uint64_t>(context.data()), context.size(), true, "the context"});
+  state.add_region(
+      {reinterpret_cast<std::uint64_t>(context.data()), context.size(), true, "the context"});
   Result<TestRunResult> result = run_repeated(program, options, state, context.data());
   if (!result) return result;
   result->ctx_out.assign(context.begin(), context.begin() + size);
@@ -149,8 +155,7 @@ Result<TestRunResult> test_run(const LoadedProgram& program, const TestRunOption
   state.cpu = options.cpu;
   add_map_regions(program, state);
   switch (program.type->type) {
-    case ProgramType::xdp:
-      return run_xdp(program, options, state, run);
+    case ProgramType::xdp: return run_xdp(program, options, state, run);
     case ProgramType::socket_filter:
     case ProgramType::sched_cls:
     case ProgramType::sched_act:
@@ -158,11 +163,11 @@ Result<TestRunResult> test_run(const LoadedProgram& program, const TestRunOption
     case ProgramType::lwt_in:
     case ProgramType::lwt_out:
     case ProgramType::lwt_xmit:
-    case ProgramType::lwt_seg6local:
-      return run_skb(program, options, state, run);
+    case ProgramType::lwt_seg6local: return run_skb(program, options, state, run);
     default:
       if (!options.data_in.empty()) {
-        return invalid(std::string(program.type->name) + " programs take no packet: give ctx_in, not data_in");
+        return invalid(std::string(program.type->name) +
+                       " programs take no packet: give ctx_in, not data_in");
       }
       return run_with_context(program, options, state, run);
   }

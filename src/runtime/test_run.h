@@ -31,7 +31,7 @@ struct TestRunOptions {
 };
 
 struct TestRunResult {
-  std::uint32_t retval = 0;   // r0's low 32 bits, as Linux reports it
+  std::uint32_t retval = 0;  // r0's low 32 bits, as Linux reports it
   std::uint64_t r0 = 0;
   std::uint64_t duration_ns = 0;  // average per run
   std::vector<std::uint8_t> data_out;

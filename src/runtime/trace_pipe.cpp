@@ -46,7 +46,8 @@ void TracePipe::write(std::string_view message, unsigned cpu) {
     return;
   }
   std::error_code ignored;
-  if (std::filesystem::exists(file, ignored) && std::filesystem::file_size(file, ignored) > kMaxTraceFile) {
+  if (std::filesystem::exists(file, ignored) &&
+      std::filesystem::file_size(file, ignored) > kMaxTraceFile) {
     std::filesystem::rename(file, file + ".1", ignored);
   }
   std::ofstream(file, std::ios::app | std::ios::binary) << line;

@@ -8,9 +8,9 @@
 namespace xbpf::runtime {
 
 namespace {
-constexpr std::size_t kEthHeader = 14;   // ETH_HLEN: the smallest packet adjust_* may leave
+constexpr std::size_t kEthHeader = 14;       // ETH_HLEN: the smallest packet adjust_* may leave
 constexpr std::size_t kXdpFrameHeader = 40;  // sizeof(struct xdp_frame), kept at the frame start
-}
+}  // namespace
 
 XdpBuffer::~XdpBuffer() { platform::free_low(frame_, frame_size_); }
 
@@ -30,7 +30,8 @@ Status XdpBuffer::reserve(std::size_t max_packet) {
 }
 
 Status XdpBuffer::reset(std::span<const std::uint8_t> packet, std::size_t meta) {
-  if (meta > kXdpHeadroom) return make_error("metadata of " + std::to_string(meta) + " bytes exceeds the headroom");
+  if (meta > kXdpHeadroom)
+    return make_error("metadata of " + std::to_string(meta) + " bytes exceeds the headroom");
   XBPF_TRY(reserve(packet.size()));
   data_ = frame_ + kXdpHeadroom;
   data_meta_ = data_ - meta;
@@ -44,7 +45,8 @@ Status XdpBuffer::reset(std::span<const std::uint8_t> packet, std::size_t meta) 
 long XdpBuffer::adjust_head(std::int64_t delta) {
   std::uint8_t* data = data_ + delta;
   const std::size_t meta = meta_length();
-  if (data < frame_ + kXdpFrameHeader + meta || data > data_end_ - kEthHeader) return -linux_abi::kEINVAL;
+  if (data < frame_ + kXdpFrameHeader + meta || data > data_end_ - kEthHeader)
+    return -linux_abi::kEINVAL;
   if (meta != 0) std::memmove(data - meta, data_meta_, meta);
   data_meta_ = data - meta;
   data_ = data;

@@ -44,7 +44,9 @@ class XdpBuffer {
   [[nodiscard]] std::uint8_t* data_end() const { return data_end_; }
   [[nodiscard]] std::uint8_t* data_meta() const { return data_meta_; }
   [[nodiscard]] std::size_t length() const { return static_cast<std::size_t>(data_end_ - data_); }
-  [[nodiscard]] std::size_t meta_length() const { return static_cast<std::size_t>(data_ - data_meta_); }
+  [[nodiscard]] std::size_t meta_length() const {
+    return static_cast<std::size_t>(data_ - data_meta_);
+  }
   [[nodiscard]] std::span<std::uint8_t> packet() const { return {data_, length()}; }
   [[nodiscard]] std::span<std::uint8_t> frame() const { return {frame_, frame_size_}; }
 

@@ -122,6 +122,8 @@ class RunState {
   // always allowed (the frames of the running function and its callers).
   void add_region(Region region) { regions_.push_back(std::move(region)); }
   void remove_last_region() { regions_.pop_back(); }
+  // Replaces region `index` (0-based, in the order added): a packet that moved.
+  void set_region(std::size_t index, Region region) { regions_.at(index) = std::move(region); }
   [[nodiscard]] const std::vector<Region>& regions() const { return regions_; }
   // Data seen by the legacy packet loads (ldabs/ldind).
   void set_packet(std::span<const std::uint8_t> packet) { packet_ = packet; }

@@ -34,7 +34,8 @@ XBPF_DEFINE_HELPER(for_each_map_elem) {
   // The key the callback reads lives in the run's memory for the duration of the walk.
   std::vector<std::uint8_t> key(std::max<std::uint32_t>(map->spec().key_size, 1));
   std::vector<std::uint8_t> next(key.size());
-  state.add_region({reinterpret_cast<u64>(key.data()), key.size(), false, "the for_each_map_elem key"});
+  state.add_region(
+      {reinterpret_cast<u64>(key.data()), key.size(), false, "the for_each_map_elem key"});
   u64 visited = 0;
   const void* previous = nullptr;
   while (map->get_next_key(previous, next.data()) == 0) {

@@ -20,7 +20,8 @@ T* map_of_type(RunState& state, std::string_view helper, u64 value, MapType type
   Map* map = check_map(state, helper, value);
   if (map == nullptr) return nullptr;
   if (map->type() != type) {
-    state.fail(make_error("bpf_" + std::string(helper) + ": the map '" + map->spec().name + "' has the wrong type"));
+    state.fail(make_error("bpf_" + std::string(helper) + ": the map '" + map->spec().name +
+                          "' has the wrong type"));
     return nullptr;
   }
   return static_cast<T*>(map);
@@ -29,14 +30,18 @@ T* map_of_type(RunState& state, std::string_view helper, u64 value, MapType type
 // bpf_perf_event_output(ctx, map, flags, data, size): flags name the CPU (BPF_F_CURRENT_CPU)
 // and, in BPF_F_CTXLEN_MASK, how many bytes of the packet to append.
 XBPF_DEFINE_HELPER(perf_event_output) {
-  auto* map = map_of_type<PerfEventArray>(state, "perf_event_output", r2, MapType::perf_event_array);
+  auto* map =
+      map_of_type<PerfEventArray>(state, "perf_event_output", r2, MapType::perf_event_array);
   if (map == nullptr) return 0;
   if (!check_memory(state, "perf_event_output", "data", r4, r5, false)) return 0;
   const u64 context_length = (r3 & kCtxLenMask) >> 32;
-  if (context_length == 0) return error_code(map->output(r3, pointer<const void>(r4), r5, state.cpu));
+  if (context_length == 0)
+    return error_code(map->output(r3, pointer<const void>(r4), r5, state.cpu));
   const RunContext& run = run_context(state);
-  if (run.xdp == nullptr || context_length > run.xdp->length()) return error_code(-linux_abi::kEFAULT);
-  std::vector<std::uint8_t> record(pointer<const std::uint8_t>(r4), pointer<const std::uint8_t>(r4) + r5);
+  if (run.xdp == nullptr || context_length > run.xdp->length())
+    return error_code(-linux_abi::kEFAULT);
+  std::vector<std::uint8_t> record(pointer<const std::uint8_t>(r4),
+                                   pointer<const std::uint8_t>(r4) + r5);
   record.insert(record.end(), run.xdp->data(), run.xdp->data() + context_length);
   return error_code(map->output(r3 & ~kCtxLenMask, record.data(), record.size(), state.cpu));
 }
@@ -62,7 +67,8 @@ bool check_sample(RunState& state, std::string_view helper, u64 sample) {
   std::uint32_t length;
   std::memcpy(&length, pointer<const void>(sample - kRingbufHeaderSize), sizeof length);
   if (state.engine == vm::Engine::checked && (length & kRingbufBusyBit) == 0) {
-    state.fail(make_error("bpf_" + std::string(helper) + ": the sample is not reserved (submitted or discarded twice?)"));
+    state.fail(make_error("bpf_" + std::string(helper) +
+                          ": the sample is not reserved (submitted or discarded twice?)"));
     return false;
   }
   return true;
@@ -90,7 +96,8 @@ XBPF_DEFINE_HELPER(ringbuf_query) {
 XBPF_DEFINE_HELPER(redirect_map) {
   Map* map = check_map(state, "redirect_map", r1);
   if (map == nullptr) return 0;
-  constexpr u64 kBroadcast = 1U << 3, kExcludeIngress = 1U << 4;  // BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
+  constexpr u64 kBroadcast = 1U << 3,
+                kExcludeIngress = 1U << 4;  // BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS
   if ((r3 & ~(kActionMask | kBroadcast | kExcludeIngress)) != 0) return 0;  // XDP_ABORTED, as Linux
   DeviceMap* devices = as_device_map(*map);
   if (devices == nullptr) {
@@ -104,7 +111,8 @@ XBPF_DEFINE_HELPER(redirect_map) {
     run.redirect_flags = r3;
     return kXdpRedirect;
   }
-  const std::optional<std::uint32_t> ifindex = devices->target_ifindex(static_cast<std::uint32_t>(r2));
+  const std::optional<std::uint32_t> ifindex =
+      devices->target_ifindex(static_cast<std::uint32_t>(r2));
   if (!ifindex) return r3 & kActionMask;
   run.redirect_ifindex = *ifindex;
   run.redirect_flags = r3;

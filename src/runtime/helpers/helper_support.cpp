@@ -5,13 +5,13 @@
 
 namespace xbpf::runtime::helpers {
 
-bool check_memory(RunState& state, std::string_view helper, std::string_view what, std::uint64_t address,
-                  std::uint64_t size, bool write) {
+bool check_memory(RunState& state, std::string_view helper, std::string_view what,
+                  std::uint64_t address, std::uint64_t size, bool write) {
   if (state.engine != vm::Engine::checked || size == 0) return true;
   if (vm::accessible(state, address, size, write)) return true;
-  state.fail(make_error("bpf_" + std::string(helper) + ": " + std::string(what) + " (" + std::to_string(size) +
-                        " bytes at " + to_hex(address) + ") is not " + (write ? "writable" : "readable") +
-                        " memory of the program"));
+  state.fail(make_error("bpf_" + std::string(helper) + ": " + std::string(what) + " (" +
+                        std::to_string(size) + " bytes at " + to_hex(address) + ") is not " +
+                        (write ? "writable" : "readable") + " memory of the program"));
   return false;
 }
 

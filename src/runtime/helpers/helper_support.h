@@ -15,12 +15,14 @@ using u64 = std::uint64_t;
 using vm::RunState;
 
 // Declares a helper with the VM's signature.
-#define XBPF_DEFINE_HELPER(name)                                                                    \
-  std::uint64_t name([[maybe_unused]] std::uint64_t r1, [[maybe_unused]] std::uint64_t r2,   \
-                     [[maybe_unused]] std::uint64_t r3, [[maybe_unused]] std::uint64_t r4,   \
+#define XBPF_DEFINE_HELPER(name)                                                           \
+  std::uint64_t name([[maybe_unused]] std::uint64_t r1, [[maybe_unused]] std::uint64_t r2, \
+                     [[maybe_unused]] std::uint64_t r3, [[maybe_unused]] std::uint64_t r4, \
                      [[maybe_unused]] std::uint64_t r5, [[maybe_unused]] vm::RunState& state)
 
-inline std::uint64_t error_code(long negative_errno) { return static_cast<std::uint64_t>(negative_errno); }
+inline std::uint64_t error_code(long negative_errno) {
+  return static_cast<std::uint64_t>(negative_errno);
+}
 
 template <class T>
 T* pointer(std::uint64_t value) {
@@ -29,8 +31,8 @@ T* pointer(std::uint64_t value) {
 
 // In the checked mode, a pointer argument must point into memory the program may use; the
 // verifier proves it otherwise. On failure the run stops with a message naming the helper.
-bool check_memory(RunState& state, std::string_view helper, std::string_view what, std::uint64_t address,
-                  std::uint64_t size, bool write);
+bool check_memory(RunState& state, std::string_view helper, std::string_view what,
+                  std::uint64_t address, std::uint64_t size, bool write);
 // In the checked mode, a map argument must be a map of the runtime.
 Map* check_map(RunState& state, std::string_view helper, std::uint64_t value);
 

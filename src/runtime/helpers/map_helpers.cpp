@@ -32,19 +32,25 @@ XBPF_DEFINE_HELPER(map_delete_elem) {
 
 XBPF_DEFINE_HELPER(map_push_elem) {
   Map* map = check_map(state, "map_push_elem", r1);
-  if (map == nullptr || !check_memory(state, "map_push_elem", "value", r2, map->spec().value_size, false)) return 0;
+  if (map == nullptr ||
+      !check_memory(state, "map_push_elem", "value", r2, map->spec().value_size, false))
+    return 0;
   return error_code(map->push(pointer<const void>(r2), r3));
 }
 
 XBPF_DEFINE_HELPER(map_pop_elem) {
   Map* map = check_map(state, "map_pop_elem", r1);
-  if (map == nullptr || !check_memory(state, "map_pop_elem", "value", r2, map->spec().value_size, true)) return 0;
+  if (map == nullptr ||
+      !check_memory(state, "map_pop_elem", "value", r2, map->spec().value_size, true))
+    return 0;
   return error_code(map->pop(pointer<void>(r2)));
 }
 
 XBPF_DEFINE_HELPER(map_peek_elem) {
   Map* map = check_map(state, "map_peek_elem", r1);
-  if (map == nullptr || !check_memory(state, "map_peek_elem", "value", r2, map->spec().value_size, true)) return 0;
+  if (map == nullptr ||
+      !check_memory(state, "map_peek_elem", "value", r2, map->spec().value_size, true))
+    return 0;
   return error_code(map->peek(pointer<void>(r2)));
 }
 

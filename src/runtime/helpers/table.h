@@ -10,9 +10,13 @@ namespace xbpf::runtime::helpers {
 
 class HelperTable {
  public:
-  void add(std::int32_t id, vm::Helper helper) { helpers_.at(static_cast<std::size_t>(id)) = helper; }
+  void add(std::int32_t id, vm::Helper helper) {
+    helpers_.at(static_cast<std::size_t>(id)) = helper;
+  }
   [[nodiscard]] vm::Helper get(std::int32_t id) const {
-    return id >= 0 && static_cast<std::size_t>(id) < helpers_.size() ? helpers_[static_cast<std::size_t>(id)] : nullptr;
+    return id >= 0 && static_cast<std::size_t>(id) < helpers_.size()
+               ? helpers_[static_cast<std::size_t>(id)]
+               : nullptr;
   }
 
  private:

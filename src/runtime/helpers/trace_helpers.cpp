@@ -18,8 +18,9 @@ constexpr std::size_t kMaxStringArgument = 1024;  // bytes read for a %s argumen
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
 // Formats `format` with `args`; false on a format Linux refuses (or a failed memory check).
-bool format_message(RunState& state, std::string_view helper, const char* format, std::size_t format_size,
-                    const u64* args, std::size_t arg_count, std::string& out) {
+bool format_message(RunState& state, std::string_view helper, const char* format,
+                    std::size_t format_size, const u64* args, std::size_t arg_count,
+                    std::string& out) {
   std::size_t next_arg = 0;
   for (std::size_t i = 0; i < format_size && format[i] != 0; ++i) {
     if (format[i] != '%') {
@@ -32,7 +33,8 @@ bool format_message(RunState& state, std::string_view helper, const char* format
       out += '%';
       continue;
     }
-    while (i < format_size && std::strchr("-+ 0#", format[i]) != nullptr && format[i] != 0) spec += format[i++];
+    while (i < format_size && std::strchr("-+ 0#", format[i]) != nullptr && format[i] != 0)
+      spec += format[i++];
     while (i < format_size && format[i] >= '0' && format[i] <= '9') spec += format[i++];
     if (i < format_size && format[i] == '.') {
       spec += format[i++];
@@ -56,30 +58,35 @@ bool format_message(RunState& state, std::string_view helper, const char* format
       case 'i':
         spec += "lld";
         std::snprintf(buf, sizeof buf, spec.c_str(),
-                      wide ? static_cast<long long>(value) : static_cast<long long>(static_cast<std::int32_t>(value)));
+                      wide ? static_cast<long long>(value)
+                           : static_cast<long long>(static_cast<std::int32_t>(value)));
         break;
       case 'u':
       case 'x':
       case 'X':
       case 'o':
         spec += std::string("ll") + conversion;
-        std::snprintf(buf, sizeof buf, spec.c_str(),
-                      static_cast<unsigned long long>(wide ? value : static_cast<std::uint32_t>(value)));
+        std::snprintf(
+            buf, sizeof buf, spec.c_str(),
+            static_cast<unsigned long long>(wide ? value : static_cast<std::uint32_t>(value)));
         break;
       case 'c':
         spec += 'c';
-        std::snprintf(buf, sizeof buf, spec.c_str(), static_cast<int>(static_cast<unsigned char>(value)));
+        std::snprintf(buf, sizeof buf, spec.c_str(),
+                      static_cast<int>(static_cast<unsigned char>(value)));
         break;
       case 'p': {
         // %p, %pK, %px print the pointer; %pI4 / %pi4 an IPv4 address it points to.
         std::string suffix;
-        while (i + 1 < format_size && format[i + 1] != 0 && std::strchr("KxsSBIi46", format[i + 1]) != nullptr) {
+        while (i + 1 < format_size && format[i + 1] != 0 &&
+               std::strchr("KxsSBIi46", format[i + 1]) != nullptr) {
           suffix += format[++i];
         }
         if (suffix == "I4" || suffix == "i4") {
           if (!check_memory(state, helper, "%pI4 argument", value, 4, false)) return false;
           const auto* a = pointer<const std::uint8_t>(value);
-          std::snprintf(buf, sizeof buf, suffix == "I4" ? "%u.%u.%u.%u" : "%03u.%03u.%03u.%03u", a[0], a[1], a[2], a[3]);
+          std::snprintf(buf, sizeof buf, suffix == "I4" ? "%u.%u.%u.%u" : "%03u.%03u.%03u.%03u",
+                        a[0], a[1], a[2], a[3]);
         } else if (suffix == "I6" || suffix == "i6") {
           if (!check_memory(state, helper, "%pI6 argument", value, 16, false)) return false;
           const auto* a = pointer<const std::uint8_t>(value);
@@ -107,8 +114,7 @@ bool format_message(RunState& state, std::string_view helper, const char* format
         std::snprintf(buf, sizeof buf, spec.c_str(), text.c_str());
         break;
       }
-      default:
-        return false;
+      default: return false;
     }
     out += buf;
   }
@@ -117,8 +123,8 @@ bool format_message(RunState& state, std::string_view helper, const char* format
 
 #pragma GCC diagnostic pop
 
-u64 printk(RunState& state, std::string_view helper, u64 format_address, u64 format_size, const u64* args,
-           std::size_t arg_count) {
+u64 printk(RunState& state, std::string_view helper, u64 format_address, u64 format_size,
+           const u64* args, std::size_t arg_count) {
   if (!check_memory(state, helper, "fmt", format_address, format_size, false)) return 0;
   const char* format = pointer<const char>(format_address);
   if (format_size == 0 || format[format_size - 1] != 0) return error_code(-linux_abi::kEINVAL);
@@ -139,7 +145,8 @@ XBPF_DEFINE_HELPER(trace_printk) {
 // bpf_trace_vprintk(fmt, fmt_size, data, data_len): up to 12 u64 arguments in an array.
 XBPF_DEFINE_HELPER(trace_vprintk) {
   const u64 data_len = r4;
-  if (data_len % 8 != 0 || data_len > 12 * 8 || (data_len != 0 && r3 == 0)) return error_code(-linux_abi::kEINVAL);
+  if (data_len % 8 != 0 || data_len > 12 * 8 || (data_len != 0 && r3 == 0))
+    return error_code(-linux_abi::kEINVAL);
   if (!check_memory(state, "trace_vprintk", "data", r3, data_len, false)) return 0;
   u64 args[12] = {};
   if (data_len != 0) std::memcpy(args, pointer<const void>(r3), data_len);

@@ -17,14 +17,19 @@ constexpr u64 kIngress = 1;  // BPF_F_INGRESS
 XdpBuffer* frame_of(RunState& state, std::string_view helper, u64 ctx) {
   RunContext& run = run_context(state);
   if (run.xdp == nullptr || reinterpret_cast<u64>(run.xdp_md) != ctx) {
-    state.fail(make_error("bpf_" + std::string(helper) + ": the first argument is not the XDP context"));
+    state.fail(
+        make_error("bpf_" + std::string(helper) + ": the first argument is not the XDP context"));
     return nullptr;
   }
   return run.xdp;
 }
 
 u64 adjusted(RunState& state, XdpBuffer& frame, long result) {
-  if (result == 0) frame.publish(*run_context(state).xdp_md);
+  if (result == 0) {
+    RunContext& run = run_context(state);
+    frame.publish(*run.xdp_md);
+    state.set_region(run.packet_region, xdp_packet_region(frame));
+  }
   return error_code(result);
 }
 
@@ -49,12 +54,14 @@ XBPF_DEFINE_HELPER(xdp_get_buff_len) {
 }
 
 // bpf_xdp_load_bytes(ctx, offset, buf, len) / bpf_xdp_store_bytes(ctx, offset, buf, len).
-u64 copy_bytes(RunState& state, std::string_view helper, u64 ctx, u64 offset, u64 buf, u64 len, bool store) {
+u64 copy_bytes(RunState& state, std::string_view helper, u64 ctx, u64 offset, u64 buf, u64 len,
+               bool store) {
   XdpBuffer* frame = frame_of(state, helper, ctx);
   if (frame == nullptr) return 0;
   const auto off = static_cast<std::uint32_t>(offset);
   const auto size = static_cast<std::uint32_t>(len);
-  if (size == 0 || static_cast<u64>(off) + size > frame->length()) return error_code(-linux_abi::kEINVAL);
+  if (size == 0 || static_cast<u64>(off) + size > frame->length())
+    return error_code(-linux_abi::kEINVAL);
   if (!check_memory(state, helper, "buf", buf, size, !store)) return 0;
   if (store) {
     std::memcpy(frame->data() + off, pointer<const void>(buf), size);
