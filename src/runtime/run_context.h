@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "runtime/xdp_buffer.h"
 #include "vm/vm.h"
@@ -18,6 +19,8 @@ struct RunContext {
   void* context = nullptr;   // the program's context struct
   XdpBuffer* xdp = nullptr;  // XDP programs: the frame behind `context`
   XdpMd* xdp_md = nullptr;
+  // sk_buff programs: the bytes from skb->data (bpf_skb_event_output appends from there).
+  std::span<const std::uint8_t> packet;
   // The RunState region that covers the packet [data_meta, data_end), kept in step with
   // bpf_xdp_adjust_* so that the checked mode allows exactly the live packet.
   std::size_t packet_region = 0;

@@ -143,6 +143,9 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     spec.spin_lock_offset = definition.spin_lock_offset;
     spec.possible_cpus = possible_cpus_;
     if (definition.frozen()) spec.flags |= linux_abi::kRdonlyProg;
+    // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
+    if (spec.type == MapType::perf_event_array && spec.max_entries == 0)
+      spec.max_entries = possible_cpus_;
     specs.push_back(std::move(spec));
   }
   for (std::size_t i = 0; i < source.maps.size(); ++i) {

@@ -11,7 +11,8 @@ namespace xbpf::runtime {
 namespace {
 
 constexpr std::size_t kEthHeader = 14;
-constexpr std::size_t kHeadroom = 64 + 2;  // NET_SKB_PAD + NET_IP_ALIGN
+constexpr std::size_t kHeadroom = 64 + 2;                  // NET_SKB_PAD + NET_IP_ALIGN
+constexpr std::size_t kMaxFrame = 4096 - kHeadroom - 320;  // a page less skb_shared_info
 constexpr std::uint32_t kLoopbackIfindex = 1;
 constexpr std::uint16_t kEthIp = 0x0800, kEthIpv6 = 0x86dd;
 constexpr std::uint32_t kAfInet = 2, kAfInet6 = 10;
@@ -36,6 +37,11 @@ SkBuff::~SkBuff() { platform::free_low(buffer_, buffer_size_); }
 Status SkBuff::reset(std::span<const std::uint8_t> frame, bool l2) {
   if (frame.size() < kEthHeader)
     return invalid("data_in must hold at least an Ethernet header (14 bytes)");
+  // bpf_test_init: the frame fits a page with the skb's headroom and skb_shared_info.
+  if (frame.size() > kMaxFrame) {
+    return invalid("data_in has " + std::to_string(frame.size()) +
+                   " bytes; sk_buff test runs take at most " + std::to_string(kMaxFrame));
+  }
   const std::size_t needed = kHeadroom + frame.size() + 512;
   if (buffer_ == nullptr || buffer_size_ < needed) {
     platform::free_low(buffer_, buffer_size_);
@@ -56,6 +62,17 @@ Status SkBuff::reset(std::span<const std::uint8_t> frame, bool l2) {
 Status SkBuff::apply_ctx_in(std::span<const std::uint8_t> ctx_in) {
   if (ctx_in.size() > sizeof(SkBuffContext))
     return invalid("ctx_in is larger than struct __sk_buff");
+  // As bpf_prog_test_run_skb: the device must exist, and the only one here is lo.
+  std::uint32_t ifindex = 0;
+  if (ctx_in.size() >= offsetof(SkBuffContext, ifindex) + 4) {
+    std::memcpy(&ifindex, ctx_in.data() + offsetof(SkBuffContext, ifindex), 4);
+  }
+  if (ifindex > kLoopbackIfindex) {
+    Error error = make_error("ctx_in: no device with ifindex " + std::to_string(ifindex) +
+                             " (test runs have only lo, ifindex 1)");
+    error.linux_errno = linux_abi::kENODEV;
+    return error;
+  }
   // As convert___skb_to_skb: only these fields may be set.
   const auto end = [](std::size_t offset, std::size_t size) { return offset + size; };
   if (!zero(ctx_in, 0, offsetof(SkBuffContext, mark)) ||
@@ -78,7 +95,6 @@ Status SkBuff::apply_ctx_in(std::span<const std::uint8_t> ctx_in) {
   context_.mark = in.mark;
   context_.priority = in.priority;
   context_.ingress_ifindex = in.ingress_ifindex;
-  if (in.ifindex > kLoopbackIfindex) context_.ifindex = in.ifindex;
   std::memcpy(context_.cb, in.cb, sizeof in.cb);
   context_.tstamp = in.tstamp;
   context_.wire_len = in.wire_len;
@@ -136,6 +152,7 @@ std::vector<std::uint8_t> SkBuff::ctx_out() const {
   std::memcpy(out.cb, context_.cb, sizeof out.cb);
   out.wire_len = context_.wire_len;
   out.gso_segs = context_.gso_segs;
+  out.gso_size = context_.gso_size;
   out.hwtstamp = context_.hwtstamp;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(&out);
   return {bytes, bytes + sizeof out};

@@ -13,6 +13,8 @@ namespace {
 
 using progtype::ProgramType;
 
+constexpr std::uint32_t kLoopbackIfindex = 1;  // lo: Linux's test runs receive there
+
 Error invalid(std::string message) {
   Error error = make_error(std::move(message));
   error.linux_errno = linux_abi::kEINVAL;
@@ -59,23 +61,43 @@ Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions
                               vm::RunState& state, RunContext& run) {
   XdpMd md{};
   std::size_t meta = 0;
+  // The frame's linear part, metadata included: all of data_in unless ctx_in's data_end says
+  // less (the rest goes to fragments).
+  std::size_t linear = options.data_in.size();
   if (!options.ctx_in.empty()) {
     if (options.ctx_in.size() > sizeof md) return invalid("ctx_in is larger than struct xdp_md");
     std::memcpy(&md, options.ctx_in.data(), options.ctx_in.size());
-    // As xdp_convert_md_to_buff checks: no data before the metadata, data_end = the input's
-    // size, the metadata length valid, egress_ifindex unset.
-    if (md.data_meta != 0 || md.data_end != options.data_in.size() || md.data > md.data_end ||
-        md.data % 4 != 0 || md.data > 255 || md.egress_ifindex != 0) {
+    // As bpf_prog_test_run_xdp checks: no data before the metadata, data_end within data_in,
+    // the metadata length valid (a multiple of 4, at most 255).
+    if (md.data_meta != 0 || md.data_end > options.data_in.size() || md.data > md.data_end ||
+        md.data % 4 != 0 || md.data > 255) {
       return invalid(
           "ctx_in: xdp_md must have data_meta 0, data the metadata length (a multiple of 4, at "
-          "most 255), data_end the size of data_in, egress_ifindex 0");
+          "most 255), data_end at most the size of data_in");
     }
     meta = md.data;
+    linear = md.data_end;
   }
-  if (options.data_in.size() - meta < 14)
-    return invalid("data_in must hold at least an Ethernet header (14 bytes)");
+  if (linear < 14) return invalid("data_in must hold at least an Ethernet header (14 bytes)");
+  // xdp_convert_md_to_buff: no egress device; a queue needs a device, and the only device
+  // here is lo (ifindex 1, one queue), where Linux's test runs receive by default.
+  if (md.egress_ifindex != 0) return invalid("ctx_in: egress_ifindex must be 0");
+  if (md.ingress_ifindex == 0 && md.rx_queue_index != 0) {
+    return invalid("ctx_in: rx_queue_index needs an ingress_ifindex");
+  }
+  if (md.ingress_ifindex > kLoopbackIfindex) {
+    Error error =
+        make_error("ctx_in: no device with ifindex " + std::to_string(md.ingress_ifindex) +
+                   " (test runs have only lo, ifindex 1)");
+    error.linux_errno = linux_abi::kENODEV;
+    return error;
+  }
+  if (md.rx_queue_index != 0) return invalid("ctx_in: lo has a single receive queue (0)");
+  // The program reads lo's ifindex; ctx_out keeps ctx_in's.
+  const std::uint32_t given_ifindex = md.ingress_ifindex;
+  md.ingress_ifindex = kLoopbackIfindex;
   XdpBuffer frame;
-  XBPF_TRY(frame.reset(std::span(options.data_in).subspan(meta), meta));
+  XBPF_TRY(frame.reset(std::span(options.data_in).subspan(meta), meta, linear - meta));
   if (meta != 0) std::memcpy(frame.data_meta(), options.data_in.data(), meta);
   frame.publish(md);
   run.xdp = &frame;
@@ -86,11 +108,12 @@ Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions
   state.add_region(xdp_packet_region(frame));
   Result<TestRunResult> result = run_repeated(program, options, state, &md);
   if (!result) return result;
-  result->data_out.assign(frame.data_meta(), frame.data_end());
+  result->data_out = frame.contents();
   XdpMd out = md;
   out.data_meta = 0;
   out.data = static_cast<std::uint32_t>(frame.meta_length());
   out.data_end = static_cast<std::uint32_t>(frame.meta_length() + frame.length());
+  out.ingress_ifindex = given_ifindex;
   result->ctx_out.assign(reinterpret_cast<const std::uint8_t*>(&out),
                          reinterpret_cast<const std::uint8_t*>(&out) + sizeof out);
   result->redirect_ifindex = run.redirect_ifindex;
@@ -108,6 +131,7 @@ Result<TestRunResult> run_skb(const LoadedProgram& program, const TestRunOptions
   if (!options.ctx_in.empty()) XBPF_TRY(skb.apply_ctx_in(options.ctx_in));
   skb.publish(direct_access);
   run.context = &skb.context();
+  run.packet = skb.data();
   state.set_packet(skb.data());
   state.add_region({reinterpret_cast<std::uint64_t>(&skb.context()), sizeof(SkBuffContext), true,
                     "the __sk_buff context"});

@@ -1,9 +1,11 @@
 // Running a loaded program once or `repeat` times on given input, with the semantics of
 // Linux's BPF_PROG_TEST_RUN for its program type:
-// - XDP: the packet in a page-sized frame with 256 bytes of headroom; ctx_in may carry an
-//   xdp_md (ingress_ifindex, rx_queue_index, and `data` = the length of metadata at the
-//   start of data_in); data_out is the frame from data_meta to data_end after the run, so it
-//   shows head, meta and tail adjustments; ctx_out the resulting xdp_md.
+// - XDP: the packet in a page-sized frame with 256 bytes of headroom, its bytes past 3520 (or
+//   past ctx_in's data_end) in page-sized fragments (a multi-buffer frame); ctx_in may carry
+//   an xdp_md (ingress_ifindex 0 or 1, rx_queue_index 0: the only device is lo; `data` = the
+//   length of metadata at the start of data_in); the program sees ingress_ifindex 1 (lo);
+//   data_out is the frame from data_meta to data_end after the run, then the fragments, so
+//   it shows head, meta and tail adjustments; ctx_out the resulting xdp_md.
 // - sk_buff types (socket_filter, sched_cls/act, cgroup_skb, lwt_*): a __sk_buff over the
 //   packet (data at the MAC header for tc, past it for the others, whose data_out has the
 //   Ethernet header zeroed, as Linux's); ctx_in/ctx_out carry mark, priority, cb, ...

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "support/error.h"
 
@@ -27,6 +28,7 @@ inline constexpr std::size_t kXdpHeadroom = 256;     // XDP_PACKET_HEADROOM
 inline constexpr std::size_t kXdpFrameSize = 4096;   // a page
 inline constexpr std::size_t kXdpTailReserve = 320;  // sizeof(struct skb_shared_info), x86-64
 inline constexpr std::size_t kXdpMaxLinear = kXdpFrameSize - kXdpHeadroom - kXdpTailReserve;
+inline constexpr std::size_t kXdpMaxFrags = 17;  // MAX_SKB_FRAGS
 
 class XdpBuffer {
  public:
@@ -37,8 +39,12 @@ class XdpBuffer {
 
   // Makes room for a packet of up to `max_packet` bytes (at least a page-sized frame).
   Status reserve(std::size_t max_packet);
-  // Places a packet (and `meta` bytes of metadata before it) at the standard headroom.
-  Status reset(std::span<const std::uint8_t> packet, std::size_t meta = 0);
+  // Places a packet (and `meta` bytes of metadata before it) at the standard headroom: its
+  // first `linear` bytes (at most kXdpMaxLinear) in the frame, the rest in fragments of a
+  // page each, as Linux's BPF_PROG_TEST_RUN builds multi-buffer frames. More than
+  // kXdpMaxFrags fragments is ENOMEM.
+  Status reset(std::span<const std::uint8_t> packet, std::size_t meta = 0,
+               std::size_t linear = kXdpMaxLinear);
 
   [[nodiscard]] std::uint8_t* data() const { return data_; }
   [[nodiscard]] std::uint8_t* data_end() const { return data_end_; }
@@ -50,7 +56,19 @@ class XdpBuffer {
   [[nodiscard]] std::span<std::uint8_t> packet() const { return {data_, length()}; }
   [[nodiscard]] std::span<std::uint8_t> frame() const { return {frame_, frame_size_}; }
 
-  // The bpf_xdp_adjust_* helpers: 0 or -EINVAL, as Linux.
+  // Multi-buffer frames: the bytes past data_end live in fragments, which programs reach only
+  // through helpers. buff_length() is bpf_xdp_get_buff_len: the linear part and fragments.
+  [[nodiscard]] std::size_t frags_length() const;
+  [[nodiscard]] std::size_t buff_length() const { return length() + frags_length(); }
+  // Bytes [offset, offset + size) of the linear part followed by the fragments (the caller
+  // checks the bounds): bpf_xdp_load_bytes, bpf_xdp_store_bytes, bpf_xdp_copy.
+  void load(std::size_t offset, void* to, std::size_t size) const;
+  void store(std::size_t offset, const void* from, std::size_t size);
+  // What BPF_PROG_TEST_RUN returns in data_out: data_meta to data_end, then the fragments.
+  [[nodiscard]] std::vector<std::uint8_t> contents() const;
+
+  // The bpf_xdp_adjust_* helpers: 0 or -EINVAL, as Linux. With fragments, adjust_tail grows
+  // the last one (up to a page) and shrinks from the last one back, releasing emptied ones.
   long adjust_head(std::int64_t delta);
   long adjust_meta(std::int64_t delta);
   long adjust_tail(std::int64_t delta);
@@ -64,6 +82,7 @@ class XdpBuffer {
   std::uint8_t* data_meta_ = nullptr;
   std::uint8_t* data_ = nullptr;
   std::uint8_t* data_end_ = nullptr;
+  std::vector<std::vector<std::uint8_t>> frags_;
 };
 
 }  // namespace xbpf::runtime

@@ -17,6 +17,7 @@ inline constexpr long kEACCES = 13;
 inline constexpr long kEFAULT = 14;
 inline constexpr long kEBUSY = 16;
 inline constexpr long kEEXIST = 17;
+inline constexpr long kENODEV = 19;
 inline constexpr long kEINVAL = 22;
 inline constexpr long kENOSPC = 28;
 inline constexpr long kERANGE = 34;

@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -73,6 +74,16 @@ long make_spin_lock_btf(std::uint32_t key_size, std::uint32_t value_size, std::u
 unsigned possible_cpus() {
   int n = libbpf_num_possible_cpus();
   return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+unsigned first_allowed_cpu() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) return static_cast<unsigned>(cpu);
+    }
+  }
+  return 0;
 }
 
 std::string kernel_bpf_unavailable_reason() {
@@ -330,7 +341,16 @@ TestRunResult test_run(int program_fd, const TestRunOptions& options) {
   opts.repeat = options.repeat;
   opts.flags = options.flags;
   opts.cpu = options.cpu;
+  cpu_set_t saved;
+  bool pinned = false;
+  if (options.pin_cpu >= 0 && sched_getaffinity(0, sizeof saved, &saved) == 0) {
+    cpu_set_t only;
+    CPU_ZERO(&only);
+    CPU_SET(options.pin_cpu, &only);
+    pinned = sched_setaffinity(0, sizeof only, &only) == 0;
+  }
   out.error = result(bpf_prog_test_run_opts(program_fd, &opts));
+  if (pinned) sched_setaffinity(0, sizeof saved, &saved);
   out.retval = opts.retval;
   out.duration_ns = opts.duration;
   if (options.data_out_size > 0) out.data_out.resize(opts.data_size_out);
@@ -359,6 +379,9 @@ Result<KernelObject> KernelObject::open_and_load(const std::string& path) {
     return error;
   }
   out.impl_->object = object;
+  // No pinning (LIBBPF_PIN_BY_NAME): every object gets fresh maps, and bpffs is left alone.
+  bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, object) bpf_map__set_pin_path(map, nullptr);
   int err = bpf_object__load(object);
   if (err != 0) {
     long e = result(err);

@@ -21,6 +21,8 @@ bool kernel_bpf_available();
 std::string kernel_bpf_unavailable_reason();
 // libbpf_num_possible_cpus().
 unsigned possible_cpus();
+// The lowest CPU the calling thread may run on (for TestRunOptions::pin_cpu).
+unsigned first_allowed_cpu();
 
 struct MapSpec {
   std::uint32_t type = 0;  // enum bpf_map_type
@@ -123,6 +125,10 @@ struct TestRunOptions {
   int repeat = 1;
   std::uint32_t flags = 0;
   std::uint32_t cpu = 0;
+  // When >= 0, the calling thread runs the test on this CPU (its affinity is restricted for
+  // the call, then restored): XDP and sk_buff test runs take no BPF_F_TEST_RUN_ON_CPU, and
+  // run on the caller's CPU.
+  int pin_cpu = -1;
 };
 
 struct TestRunResult {
@@ -139,6 +145,7 @@ TestRunResult test_run(int program_fd, const TestRunOptions& options);
 // An object file opened and loaded by libbpf.
 class KernelObject {
  public:
+  // Maps declared with LIBBPF_PIN_BY_NAME are not pinned: each object gets fresh maps.
   static Result<KernelObject> open_and_load(const std::string& path);
   KernelObject();
   ~KernelObject();

@@ -28,21 +28,33 @@ T* map_of_type(RunState& state, std::string_view helper, u64 value, MapType type
 }
 
 // bpf_perf_event_output(ctx, map, flags, data, size): flags name the CPU (BPF_F_CURRENT_CPU)
-// and, in BPF_F_CTXLEN_MASK, how many bytes of the packet to append.
+// and, for programs with a packet (bpf_xdp_event_output, bpf_skb_event_output), how many of
+// its bytes to append in BPF_F_CTXLEN_MASK: other flag bits are EINVAL, more bytes than the
+// packet has EFAULT, in that order.
 XBPF_DEFINE_HELPER(perf_event_output) {
   auto* map =
       map_of_type<PerfEventArray>(state, "perf_event_output", r2, MapType::perf_event_array);
   if (map == nullptr) return 0;
   if (!check_memory(state, "perf_event_output", "data", r4, r5, false)) return 0;
+  const RunContext& run = run_context(state);
+  if (run.xdp == nullptr && run.packet.data() == nullptr) {
+    // No packet (tracing programs): BPF_F_CTXLEN_MASK is one more unknown flag.
+    return error_code(map->output(r3, pointer<const void>(r4), r5, state.cpu));
+  }
+  if ((r3 & ~(kCtxLenMask | kPerfIndexMask)) != 0) return error_code(-linux_abi::kEINVAL);
   const u64 context_length = (r3 & kCtxLenMask) >> 32;
+  const u64 available = run.xdp != nullptr ? run.xdp->buff_length() : run.packet.size();
+  if (context_length > available) return error_code(-linux_abi::kEFAULT);
   if (context_length == 0)
     return error_code(map->output(r3, pointer<const void>(r4), r5, state.cpu));
-  const RunContext& run = run_context(state);
-  if (run.xdp == nullptr || context_length > run.xdp->length())
-    return error_code(-linux_abi::kEFAULT);
   std::vector<std::uint8_t> record(pointer<const std::uint8_t>(r4),
                                    pointer<const std::uint8_t>(r4) + r5);
-  record.insert(record.end(), run.xdp->data(), run.xdp->data() + context_length);
+  record.resize(r5 + context_length);
+  if (run.xdp != nullptr) {
+    run.xdp->load(0, record.data() + r5, context_length);  // bpf_xdp_copy: fragments included
+  } else {
+    std::memcpy(record.data() + r5, run.packet.data(), context_length);
+  }
   return error_code(map->output(r3 & ~kCtxLenMask, record.data(), record.size(), state.cpu));
 }
 

@@ -36,29 +36,45 @@ XBPF_DEFINE_HELPER(get_current_comm) {
   return 0;
 }
 
-// bpf_csum_diff: the one's-complement sum (x86 csum_partial, 32 bits unfolded) of the
-// negated `from` words and the `to` words, plus `seed`.
-XBPF_DEFINE_HELPER(csum_diff) {
-  const u64 from_size = r2, to_size = r4;
-  constexpr u64 kMaxDiff = 512;  // sizeof(((struct bpf_scratchpad *)0)->diff)
-  if (((from_size | to_size) & 3) != 0 || from_size + to_size > kMaxDiff) {
-    return error_code(-linux_abi::kEINVAL);
-  }
-  if (!check_memory(state, "csum_diff", "from", r1, from_size, false)) return 0;
-  if (!check_memory(state, "csum_diff", "to", r3, to_size, false)) return 0;
-  u64 sum = static_cast<std::uint32_t>(r5);
-  for (u64 i = 0; i < from_size; i += 4) {
-    std::uint32_t word;
-    std::memcpy(&word, pointer<std::uint8_t>(r1) + i, 4);
-    sum += static_cast<std::uint32_t>(~word);
-  }
-  for (u64 i = 0; i < to_size; i += 4) {
-    std::uint32_t word;
-    std::memcpy(&word, pointer<std::uint8_t>(r3) + i, 4);
+// x86-64's csum_partial: the one's-complement sum of `seed` and the buffer read as
+// little-endian 32-bit words (a last partial word zero-padded), folded to 32 bits with
+// end-around carries. Zero only when the seed and every byte are.
+std::uint32_t csum_partial(const std::uint8_t* bytes, u64 size, std::uint32_t seed) {
+  u64 sum = seed;
+  for (u64 i = 0; i < size; i += 4) {
+    std::uint32_t word = 0;
+    for (u64 k = 0; k < 4 && i + k < size; ++k)
+      word |= static_cast<std::uint32_t>(bytes[i + k]) << (8 * k);
     sum += word;
   }
   while ((sum >> 32) != 0) sum = (sum & 0xffffffff) + (sum >> 32);
-  return sum;
+  return static_cast<std::uint32_t>(sum);
+}
+
+// bpf_csum_diff(from, from_size, to, to_size, seed), as Linux 6.12 and later compute it on
+// every architecture: csum_sub(csum_partial(to, seed), csum_partial(from)), or one of the
+// two alone, folded to 16 bits (csum_from32to16). Any sizes (the verifier checks the
+// memory), no longer multiples of 4 only.
+XBPF_DEFINE_HELPER(csum_diff) {
+  const u64 from_size = r2, to_size = r4;
+  if (!check_memory(state, "csum_diff", "from", r1, from_size, false)) return 0;
+  if (!check_memory(state, "csum_diff", "to", r3, to_size, false)) return 0;
+  const auto* from = pointer<const std::uint8_t>(r1);
+  const auto* to = pointer<const std::uint8_t>(r3);
+  auto seed = static_cast<std::uint32_t>(r5);
+  std::uint32_t sum = seed;
+  if (from_size != 0 && to_size != 0) {
+    const std::uint32_t a = csum_partial(to, to_size, seed);
+    const std::uint32_t b = ~csum_partial(from, from_size, 0);
+    sum = a + b;
+    sum += sum < b ? 1 : 0;  // csum_add's end-around carry
+  } else if (to_size != 0) {
+    sum = csum_partial(to, to_size, seed);
+  } else if (from_size != 0) {
+    sum = ~csum_partial(from, from_size, ~seed);
+  }
+  sum += (sum >> 16) | (sum << 16);
+  return sum >> 16;
 }
 
 // bpf_strncmp(s1, s1_sz, s2): the kernel's strncmp, -1, 0 or 1.

@@ -50,23 +50,26 @@ XBPF_DEFINE_HELPER(xdp_adjust_tail) {
 
 XBPF_DEFINE_HELPER(xdp_get_buff_len) {
   XdpBuffer* frame = frame_of(state, "xdp_get_buff_len", r1);
-  return frame ? frame->length() : 0;
+  return frame ? frame->buff_length() : 0;
 }
 
-// bpf_xdp_load_bytes(ctx, offset, buf, len) / bpf_xdp_store_bytes(ctx, offset, buf, len).
+// bpf_xdp_load_bytes(ctx, offset, buf, len) / bpf_xdp_store_bytes(ctx, offset, buf, len), over
+// the linear part and the fragments.
 u64 copy_bytes(RunState& state, std::string_view helper, u64 ctx, u64 offset, u64 buf, u64 len,
                bool store) {
   XdpBuffer* frame = frame_of(state, helper, ctx);
   if (frame == nullptr) return 0;
   const auto off = static_cast<std::uint32_t>(offset);
   const auto size = static_cast<std::uint32_t>(len);
-  if (size == 0 || static_cast<u64>(off) + size > frame->length())
+  // As bpf_xdp_pointer: offsets and lengths above 0xffff are EFAULT, beyond the frame EINVAL.
+  if (off > 0xffff || size > 0xffff) return error_code(-linux_abi::kEFAULT);
+  if (size == 0 || static_cast<u64>(off) + size > frame->buff_length())
     return error_code(-linux_abi::kEINVAL);
   if (!check_memory(state, helper, "buf", buf, size, !store)) return 0;
   if (store) {
-    std::memcpy(frame->data() + off, pointer<const void>(buf), size);
+    frame->store(off, pointer<const void>(buf), size);
   } else {
-    std::memcpy(pointer<void>(buf), frame->data() + off, size);
+    frame->load(off, pointer<void>(buf), size);
   }
   return 0;
 }
