@@ -67,21 +67,23 @@ bool Scalar::contains(u64 v) const {
   const auto sv = static_cast<s64>(v);
   const auto v32 = static_cast<u32>(v);
   const auto sv32 = static_cast<s32>(v32);
-  return bits_.contains(v) && v >= umin_ && v <= umax_ && sv >= smin_ && sv <= smax_ && v32 >= u32min_ &&
-         v32 <= u32max_ && sv32 >= s32min_ && sv32 <= s32max_;
+  return bits_.contains(v) && v >= umin_ && v <= umax_ && sv >= smin_ && sv <= smax_ &&
+         v32 >= u32min_ && v32 <= u32max_ && sv32 >= s32min_ && sv32 <= s32max_;
 }
 
 bool Scalar::includes(const Scalar& o) const {
   if (o.bottom_) return true;
   if (bottom_) return false;
-  return tnum_in(bits_, o.bits_) && umin_ <= o.umin_ && umax_ >= o.umax_ && smin_ <= o.smin_ && smax_ >= o.smax_ &&
-         u32min_ <= o.u32min_ && u32max_ >= o.u32max_ && s32min_ <= o.s32min_ && s32max_ >= o.s32max_;
+  return tnum_in(bits_, o.bits_) && umin_ <= o.umin_ && umax_ >= o.umax_ && smin_ <= o.smin_ &&
+         smax_ >= o.smax_ && u32min_ <= o.u32min_ && u32max_ >= o.u32max_ && s32min_ <= o.s32min_ &&
+         s32max_ >= o.s32max_;
 }
 
 bool Scalar::operator==(const Scalar& o) const {
   if (bottom_ || o.bottom_) return bottom_ == o.bottom_;
-  return bits_ == o.bits_ && umin_ == o.umin_ && umax_ == o.umax_ && smin_ == o.smin_ && smax_ == o.smax_ &&
-         u32min_ == o.u32min_ && u32max_ == o.u32max_ && s32min_ == o.s32min_ && s32max_ == o.s32max_;
+  return bits_ == o.bits_ && umin_ == o.umin_ && umax_ == o.umax_ && smin_ == o.smin_ &&
+         smax_ == o.smax_ && u32min_ == o.u32min_ && u32max_ == o.u32max_ && s32min_ == o.s32min_ &&
+         s32max_ == o.s32max_;
 }
 
 void Scalar::restrict_unsigned(u64 min, u64 max) {
@@ -129,8 +131,10 @@ void Scalar::normalize() {
     const Tnum low = tnum_subreg(bits_);
     u32min_ = std::max(u32min_, static_cast<u32>(low.value));
     u32max_ = std::min(u32max_, static_cast<u32>(low.value | low.mask));
-    s32min_ = std::max(s32min_, static_cast<s32>(static_cast<u32>(low.value | (low.mask & 0x80000000U))));
-    s32max_ = std::min(s32max_, static_cast<s32>(static_cast<u32>(low.value | (low.mask & 0x7fffffffU))));
+    s32min_ =
+        std::max(s32min_, static_cast<s32>(static_cast<u32>(low.value | (low.mask & 0x80000000U))));
+    s32max_ =
+        std::min(s32max_, static_cast<s32>(static_cast<u32>(low.value | (low.mask & 0x7fffffffU))));
 
     // Signed and unsigned views agree where the range does not cross the sign boundary.
     if (smin_ >= 0 || smax_ < 0) {
@@ -372,7 +376,8 @@ std::string Scalar::to_string() const {
     out += text;
   };
   if (smin_ != INT64_MIN || smax_ != INT64_MAX) {
-    std::snprintf(buf, sizeof buf, "s=[%lld,%lld]", static_cast<long long>(smin_), static_cast<long long>(smax_));
+    std::snprintf(buf, sizeof buf, "s=[%lld,%lld]", static_cast<long long>(smin_),
+                  static_cast<long long>(smax_));
     add(buf);
   }
   if (umin_ != 0 || umax_ != UINT64_MAX) {
@@ -384,8 +389,10 @@ std::string Scalar::to_string() const {
     std::snprintf(buf, sizeof buf, "u32=[%u,%u]", u32min_, u32max_);
     add(buf);
   }
-  if (bits_.mask != ~u64{0} && bits_.mask != 0 && (bits_.value != 0 || __builtin_popcountll(~bits_.mask) < 64)) {
-    std::snprintf(buf, sizeof buf, "bits=(%#llx;%#llx)", static_cast<unsigned long long>(bits_.value),
+  if (bits_.mask != ~u64{0} && bits_.mask != 0 &&
+      (bits_.value != 0 || __builtin_popcountll(~bits_.mask) < 64)) {
+    std::snprintf(buf, sizeof buf, "bits=(%#llx;%#llx)",
+                  static_cast<unsigned long long>(bits_.value),
                   static_cast<unsigned long long>(bits_.mask));
     add(buf);
   }
@@ -493,7 +500,7 @@ Scalar udiv(const Scalar& a, const Scalar& b) {
 }
 
 Scalar umod(const Scalar& a, const Scalar& b) {
-  if (b.umax() == 0) return a;  // modulo by zero leaves the dividend
+  if (b.umax() == 0) return a;                        // modulo by zero leaves the dividend
   if (b.umin() > 0 && a.umax() < b.umin()) return a;  // already smaller than every divisor
   Result64 r;
   r.umin = 0;
@@ -502,13 +509,16 @@ Scalar umod(const Scalar& a, const Scalar& b) {
   return b.umin() == 0 ? result.join(a) : result;
 }
 
-s64 trunc_div(s64 n, s64 d) { return (d == -1) ? static_cast<s64>(0 - static_cast<u64>(n)) : n / d; }
+s64 trunc_div(s64 n, s64 d) {
+  return (d == -1) ? static_cast<s64>(0 - static_cast<u64>(n)) : n / d;
+}
 
 Scalar sdiv(const Scalar& a, const Scalar& b) {
   Scalar result = Scalar::bottom();
   if (b.contains(0)) result = Scalar::constant(0);
   // The divisor's negative and positive parts: the quotient's extremes are at the corners.
-  const s64 parts[2][2] = {{b.smin(), std::min<s64>(b.smax(), -1)}, {std::max<s64>(b.smin(), 1), b.smax()}};
+  const s64 parts[2][2] = {{b.smin(), std::min<s64>(b.smax(), -1)},
+                           {std::max<s64>(b.smin(), 1), b.smax()}};
   for (const auto& part : parts) {
     if (part[0] > part[1]) continue;
     s64 lo = INT64_MAX, hi = INT64_MIN;
@@ -544,7 +554,8 @@ Scalar smod(const Scalar& a, const Scalar& b) {
     largest = std::max(largest, magnitude);
   }
   if (largest > 1 || (largest == 1 && !(b.smin() == 0 && b.smax() == 0))) {
-    const s64 limit = largest - 1 > static_cast<u64>(INT64_MAX) ? INT64_MAX : static_cast<s64>(largest - 1);
+    const s64 limit =
+        largest - 1 > static_cast<u64>(INT64_MAX) ? INT64_MAX : static_cast<s64>(largest - 1);
     const s64 lo = a.smin() < 0 ? std::max(a.smin(), -limit) : 0;
     const s64 hi = a.smax() > 0 ? std::min(a.smax(), limit) : 0;
     result = result.join(Scalar::signed_range(lo, hi));
@@ -560,7 +571,8 @@ Scalar bit_and(const Scalar& a, const Scalar& b) {
   r.umax = std::min(a.umax(), b.umax());
   if (a.smin() >= 0 || b.smin() >= 0) {
     r.smin = 0;
-    r.smax = static_cast<s64>(r.umax <= static_cast<u64>(INT64_MAX) ? r.umax : static_cast<u64>(INT64_MAX));
+    r.smax = static_cast<s64>(r.umax <= static_cast<u64>(INT64_MAX) ? r.umax
+                                                                    : static_cast<u64>(INT64_MAX));
     if (a.smin() >= 0) r.smax = std::min(r.smax, a.smax());
     if (b.smin() >= 0) r.smax = std::min(r.smax, b.smax());
   }
@@ -591,7 +603,8 @@ ShiftRange shift_range(const Scalar& amount, unsigned width) {
     const auto k = static_cast<unsigned>(*c & (width - 1));
     return {k, k};
   }
-  if (amount.umax() < width) return {static_cast<unsigned>(amount.umin()), static_cast<unsigned>(amount.umax())};
+  if (amount.umax() < width)
+    return {static_cast<unsigned>(amount.umin()), static_cast<unsigned>(amount.umax())};
   return {0, width - 1};
 }
 
@@ -673,7 +686,9 @@ Scalar alu32(isa::Sem sem, const Scalar& dst, const Scalar& src) {
     case isa::Sem::smod: r = alu64(sem, dst.sign_extended32(), src.sign_extended32()); break;
     case isa::Sem::lsh: r = shift64(Shift::left, a, shift_range(src, 32)); break;
     case isa::Sem::rsh: r = shift64(Shift::right, a, shift_range(src, 32)); break;
-    case isa::Sem::arsh: r = shift64(Shift::arithmetic, dst.sign_extended32(), shift_range(src, 32)); break;
+    case isa::Sem::arsh:
+      r = shift64(Shift::arithmetic, dst.sign_extended32(), shift_range(src, 32));
+      break;
     case isa::Sem::neg: r = sub(Scalar::constant(0), a); break;
     case isa::Sem::mov: return b;
     case isa::Sem::movsx8: return src.sign_extended(1).truncated(4);
@@ -838,7 +853,8 @@ Refined refine(Sem sem, unsigned width, bool taken, const Scalar& dst, const Sca
     }
   } else {
     // Refine the 32-bit views, then carry what was learned into the 32-bit bounds and bits.
-    const bool is_signed = sem == Sem::jsgt || sem == Sem::jsge || sem == Sem::jslt || sem == Sem::jsle;
+    const bool is_signed =
+        sem == Sem::jsgt || sem == Sem::jsge || sem == Sem::jslt || sem == Sem::jsle;
     Scalar a = is_signed ? dst.sign_extended32() : dst.low32();
     Scalar b = is_signed ? src.sign_extended32() : src.low32();
     if (sem == Sem::jset && !taken) {

@@ -20,8 +20,10 @@ Tnum tnum_rshift(Tnum a, unsigned shift) { return {a.value >> shift, a.mask >> s
 Tnum tnum_arshift(Tnum a, unsigned shift, unsigned width) {
   // The sign bit, known or unknown, spreads: shift value and mask as signed numbers.
   if (width == 32) {
-    return {static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(a.value)) >> shift),
-            static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(a.mask)) >> shift)};
+    return {static_cast<std::uint32_t>(
+                static_cast<std::int32_t>(static_cast<std::uint32_t>(a.value)) >> shift),
+            static_cast<std::uint32_t>(
+                static_cast<std::int32_t>(static_cast<std::uint32_t>(a.mask)) >> shift)};
   }
   return {static_cast<std::uint64_t>(static_cast<std::int64_t>(a.value) >> shift),
           static_cast<std::uint64_t>(static_cast<std::int64_t>(a.mask) >> shift)};

@@ -8,7 +8,7 @@
 namespace xbpf::verifier {
 
 struct Tnum {
-  std::uint64_t value = 0;  // known bits (zero where unknown)
+  std::uint64_t value = 0;                 // known bits (zero where unknown)
   std::uint64_t mask = ~std::uint64_t{0};  // unknown bits
 
   static constexpr Tnum constant(std::uint64_t v) { return {v, 0}; }

@@ -18,10 +18,32 @@ using u64 = std::uint64_t;
 
 // Interesting values: edges of every width and sign, small numbers, random bits.
 u64 interesting(std::mt19937_64& rng) {
-  static const u64 edges[] = {0, 1, 2, 3, 7, 8, 31, 32, 63, 64, 255, 256, 0x7fff, 0x8000, 0xffff, 0x10000,
-                              0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL, 0x7fffffffffffffffULL,
-                              0x8000000000000000ULL, 0xffffffffffffffffULL, 0xfffffffffffffffeULL,
-                              0xffffffff80000000ULL, 0xffffffff7fffffffULL};
+  static const u64 edges[] = {0,
+                              1,
+                              2,
+                              3,
+                              7,
+                              8,
+                              31,
+                              32,
+                              63,
+                              64,
+                              255,
+                              256,
+                              0x7fff,
+                              0x8000,
+                              0xffff,
+                              0x10000,
+                              0x7fffffff,
+                              0x80000000,
+                              0xffffffff,
+                              0x100000000ULL,
+                              0x7fffffffffffffffULL,
+                              0x8000000000000000ULL,
+                              0xffffffffffffffffULL,
+                              0xfffffffffffffffeULL,
+                              0xffffffff80000000ULL,
+                              0xffffffff7fffffffULL};
   switch (rng() % 4) {
     case 0: return edges[rng() % (sizeof edges / sizeof edges[0])];
     case 1: return rng() % 64;
@@ -135,17 +157,18 @@ bool concrete_condition(Sem sem, unsigned width, u64 a, u64 b) {
   }
 }
 
-constexpr Sem kAlu[] = {Sem::add, Sem::sub,  Sem::mul, Sem::div, Sem::sdiv, Sem::mod,    Sem::smod,    Sem::or_,
-                        Sem::and_, Sem::xor_, Sem::lsh, Sem::rsh, Sem::arsh, Sem::neg,    Sem::mov,     Sem::movsx8,
-                        Sem::movsx16, Sem::movsx32};
-constexpr Sem kConditions[] = {Sem::jeq, Sem::jne,  Sem::jgt,  Sem::jge,  Sem::jlt, Sem::jle,
+constexpr Sem kAlu[] = {Sem::add,  Sem::sub, Sem::mul,  Sem::div,    Sem::sdiv,    Sem::mod,
+                        Sem::smod, Sem::or_, Sem::and_, Sem::xor_,   Sem::lsh,     Sem::rsh,
+                        Sem::arsh, Sem::neg, Sem::mov,  Sem::movsx8, Sem::movsx16, Sem::movsx32};
+constexpr Sem kConditions[] = {Sem::jeq,  Sem::jne,  Sem::jgt,  Sem::jge,  Sem::jlt, Sem::jle,
                                Sem::jsgt, Sem::jsge, Sem::jslt, Sem::jsle, Sem::jset};
 
 TEST(VerifierScalar, SamplesAreContained) {
   std::mt19937_64 rng(1);
   for (int i = 0; i < 20000; ++i) {
     const Sample s = sample(rng);
-    for (u64 v : s.values) ASSERT_TRUE(s.abstract.contains(v)) << s.abstract.to_string() << " " << v;
+    for (u64 v : s.values)
+      ASSERT_TRUE(s.abstract.contains(v)) << s.abstract.to_string() << " " << v;
   }
 }
 
@@ -155,14 +178,15 @@ TEST(VerifierScalar, ArithmeticIsSound) {
     const Sample a = sample(rng), b = sample(rng);
     const Sem sem = kAlu[rng() % (sizeof kAlu / sizeof kAlu[0])];
     const bool narrow = rng() % 2 == 0 && sem != Sem::movsx32;
-    const Scalar result = narrow ? alu32(sem, a.abstract, b.abstract) : alu64(sem, a.abstract, b.abstract);
+    const Scalar result =
+        narrow ? alu32(sem, a.abstract, b.abstract) : alu64(sem, a.abstract, b.abstract);
     for (u64 x : a.values) {
       for (u64 y : b.values) {
         const u64 expected = narrow ? concrete32(sem, x, y) : concrete64(sem, x, y);
         ASSERT_TRUE(result.contains(expected))
-            << (narrow ? "32-bit " : "64-bit ") << static_cast<int>(sem) << " of " << a.abstract.to_string()
-            << " and " << b.abstract.to_string() << " = " << result.to_string() << " misses " << x << " op " << y
-            << " = " << expected;
+            << (narrow ? "32-bit " : "64-bit ") << static_cast<int>(sem) << " of "
+            << a.abstract.to_string() << " and " << b.abstract.to_string() << " = "
+            << result.to_string() << " misses " << x << " op " << y << " = " << expected;
       }
     }
   }
@@ -178,9 +202,13 @@ TEST(VerifierScalar, ByteSwapsAreSound) {
         for (u64 x : a.values) {
           u64 expected;
           if (sem == Sem::le) {
-            expected = width == 16 ? vm::sem::swap_le16(x) : width == 32 ? vm::sem::swap_le32(x) : vm::sem::swap_le64(x);
+            expected = width == 16   ? vm::sem::swap_le16(x)
+                       : width == 32 ? vm::sem::swap_le32(x)
+                                     : vm::sem::swap_le64(x);
           } else {
-            expected = width == 16 ? vm::sem::swap_be16(x) : width == 32 ? vm::sem::swap_be32(x) : vm::sem::swap_be64(x);
+            expected = width == 16   ? vm::sem::swap_be16(x)
+                       : width == 32 ? vm::sem::swap_be32(x)
+                                     : vm::sem::swap_be64(x);
           }
           ASSERT_TRUE(result.contains(expected)) << a.abstract.to_string() << " width " << width;
         }
@@ -201,9 +229,9 @@ TEST(VerifierScalar, RefinementsKeepEveryValueTheBranchAllows) {
       for (u64 y : b.values) {
         if (concrete_condition(sem, width, x, y) != taken) continue;
         ASSERT_TRUE(r.dst.contains(x) && r.src.contains(y))
-            << "cond " << static_cast<int>(sem) << "/" << width << (taken ? " taken" : " not taken") << " on "
-            << a.abstract.to_string() << " , " << b.abstract.to_string() << " gave " << r.dst.to_string() << " , "
-            << r.src.to_string() << " dropping " << x << " , " << y;
+            << "cond " << static_cast<int>(sem) << "/" << width << (taken ? " taken" : " not taken")
+            << " on " << a.abstract.to_string() << " , " << b.abstract.to_string() << " gave "
+            << r.dst.to_string() << " , " << r.src.to_string() << " dropping " << x << " , " << y;
       }
     }
   }
@@ -219,7 +247,8 @@ TEST(VerifierScalar, JoinMeetWidenAreLatticeOperations) {
     for (const Sample* s : {&a, &b}) {
       for (u64 v : s->values) {
         ASSERT_TRUE(join.contains(v));
-        ASSERT_TRUE(widened.contains(v)) << a.abstract.to_string() << " widened by " << b.abstract.to_string();
+        ASSERT_TRUE(widened.contains(v))
+            << a.abstract.to_string() << " widened by " << b.abstract.to_string();
       }
     }
     EXPECT_TRUE(join.includes(a.abstract));
@@ -234,7 +263,8 @@ TEST(VerifierScalar, JoinMeetWidenAreLatticeOperations) {
 
 TEST(VerifierScalar, PreciseWhereItMatters) {
   // A few facts the verifier relies on.
-  EXPECT_EQ(alu32(Sem::mov, Scalar::top(), Scalar::constant(static_cast<u64>(-1))).as_constant(), 0xffffffffULL);
+  EXPECT_EQ(alu32(Sem::mov, Scalar::top(), Scalar::constant(static_cast<u64>(-1))).as_constant(),
+            0xffffffffULL);
   const Scalar byte = Scalar::of_width(1);
   EXPECT_EQ(alu64(Sem::add, byte, Scalar::constant(10)).umax(), 265U);
   EXPECT_EQ(alu64(Sem::and_, Scalar::top(), Scalar::constant(0xff)).umax(), 255U);
