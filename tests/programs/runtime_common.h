@@ -94,62 +94,62 @@ enum lpm_slot {
 
 // runtime_ringbuf.bpf.c: ring buffer and perf event array.
 enum ringbuf_slot {
-  RB_QUERY_SIZE,         // BPF_RB_RING_SIZE: 4096
-  RB_QUERY_EMPTY,        // BPF_RB_AVAIL_DATA before anything: 0
-  RB_RESERVE_OK,         // a 16-byte reserve succeeded: 1
-  RB_PROD_AFTER_RESERVE, // BPF_RB_PROD_POS while reserved: 24
-  RB_AVAIL_RESERVED,     // BPF_RB_AVAIL_DATA while reserved: 24 (counts reserved records)
-  RB_AVAIL_SUBMITTED,    // after submit: 24
-  RB_DISCARD,            // a second reserve (40 bytes) then discard: producer 72
-  RB_OUTPUT,             // bpf_ringbuf_output of 12 bytes: 0
-  RB_PROD_POS,           // BPF_RB_PROD_POS: 72 + 24 = 96
-  RB_CONS_POS,           // BPF_RB_CONS_POS: 0
-  RB_OUTPUT_BAD_FLAGS,   // flags 4: -EINVAL
-  RB_RESERVE_TOO_BIG,    // a reserve larger than the ring: NULL -> 1
-  RB_RESERVE_BAD_FLAGS,  // reserve with flags 1: NULL -> 1
-  RB_FILL,               // 1000-byte outputs until one fails: how many fit (3)
-  RB_FILL_ERROR,         // the failing one: -EAGAIN
-  RB_AVAIL_FULL,         // BPF_RB_AVAIL_DATA at the end: 96 + 3 * 1008 = 3120
-  RB_QUERY_BAD,          // an unknown query flag: 0
-  RB_RESERVE_ZERO,       // a 0-byte reserve succeeds: 1
-  RB_PROD_AFTER_ZERO,    // its record is the 8-byte header alone: 3128
-  PERF_OUTPUT,           // bpf_perf_event_output, no perf event at the index: -ENOENT
-  PERF_OUTPUT_INDEX,     // index 1000 (past max_entries, the possible CPUs): -E2BIG
-  PERF_OUTPUT_BAD_FLAGS, // a flag outside BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK: -EINVAL
-  PERF_OUTPUT_CTXLEN,    // with 64 packet bytes appended: -ENOENT
-  PERF_OUTPUT_CTXLEN_BIG,// more packet bytes than the packet has: -EFAULT
-  PERF_OUTPUT_BAD_FLAGS_BIG, // both: the flags are checked first, -EINVAL
+  RB_QUERY_SIZE,              // BPF_RB_RING_SIZE: 4096
+  RB_QUERY_EMPTY,             // BPF_RB_AVAIL_DATA before anything: 0
+  RB_RESERVE_OK,              // a 16-byte reserve succeeded: 1
+  RB_PROD_AFTER_RESERVE,      // BPF_RB_PROD_POS while reserved: 24
+  RB_AVAIL_RESERVED,          // BPF_RB_AVAIL_DATA while reserved: 24 (counts reserved records)
+  RB_AVAIL_SUBMITTED,         // after submit: 24
+  RB_DISCARD,                 // a second reserve (40 bytes) then discard: producer 72
+  RB_OUTPUT,                  // bpf_ringbuf_output of 12 bytes: 0
+  RB_PROD_POS,                // BPF_RB_PROD_POS: 72 + 24 = 96
+  RB_CONS_POS,                // BPF_RB_CONS_POS: 0
+  RB_OUTPUT_BAD_FLAGS,        // flags 4: -EINVAL
+  RB_RESERVE_TOO_BIG,         // a reserve larger than the ring: NULL -> 1
+  RB_RESERVE_BAD_FLAGS,       // reserve with flags 1: NULL -> 1
+  RB_FILL,                    // 1000-byte outputs until one fails: how many fit (3)
+  RB_FILL_ERROR,              // the failing one: -EAGAIN
+  RB_AVAIL_FULL,              // BPF_RB_AVAIL_DATA at the end: 96 + 3 * 1008 = 3120
+  RB_QUERY_BAD,               // an unknown query flag: 0
+  RB_RESERVE_ZERO,            // a 0-byte reserve succeeds: 1
+  RB_PROD_AFTER_ZERO,         // its record is the 8-byte header alone: 3128
+  PERF_OUTPUT,                // bpf_perf_event_output, no perf event at the index: -ENOENT
+  PERF_OUTPUT_INDEX,          // index 1000 (past max_entries, the possible CPUs): -E2BIG
+  PERF_OUTPUT_BAD_FLAGS,      // a flag outside BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK: -EINVAL
+  PERF_OUTPUT_CTXLEN,         // with 64 packet bytes appended: -ENOENT
+  PERF_OUTPUT_CTXLEN_BIG,     // more packet bytes than the packet has: -EFAULT
+  PERF_OUTPUT_BAD_FLAGS_BIG,  // both: the flags are checked first, -EINVAL
   RB_SLOTS
 };
 
 // runtime_calls.bpf.c: global data, subprograms, callbacks and the scalar helpers.
 enum calls_slot {
-  CALLS_RODATA_TABLE,     // sum of a const table in .rodata: 1 + 2 + ... + 16 = 136
-  CALLS_RODATA_STRING,    // a const string's length: 11
-  CALLS_DATA_BEFORE,      // .data counter at entry: 5 (its initial value)
-  CALLS_BSS_BEFORE,       // .bss counter at entry: 0
-  CALLS_DATA_AFTER,       // .data counter after += 3: 8
-  CALLS_STATIC_SUB,       // a static subprogram: 7 * 6 = 42
-  CALLS_GLOBAL_SUB,       // a global subprogram: fib(20) = 6765
-  CALLS_NESTED_SUB,       // a subprogram calling subprograms: 1234
-  CALLS_LOOP_COUNT,       // bpf_loop(10, ...): 10
-  CALLS_LOOP_SUM,         // the callback's sum of indexes: 45
-  CALLS_LOOP_EARLY,       // bpf_loop stopped by the callback at index 4: 5 * 100 + 5 calls
-  CALLS_LOOP_ZERO,        // bpf_loop(0, ...): 0
-  CALLS_LOOP_BAD_FLAGS,   // bpf_loop with flags 1: -EINVAL
-  CALLS_LOOP_TOO_MANY,    // bpf_loop(1 << 24, ...): -E2BIG
-  CALLS_FOREACH_ARRAY,    // for_each_map_elem on an array of 6: 6
-  CALLS_FOREACH_ARRAY_SUM,// the values seen, sum: 10 + 11 + ... + 15 = 75
-  CALLS_FOREACH_ORDER,    // indexes seen, in order, as digits: 12345 (after 0, stopped at 5)
-  CALLS_FOREACH_STOP,     // the callback stops at the 3rd: 3 visited * 1000 + order 12 (0, 1, 2)
-  CALLS_FOREACH_HASH,     // for_each on a hash of 4: 4
-  CALLS_FOREACH_HASH_SUM, // keys * 100 + values, summed (order-independent): 1100
-  CALLS_FOREACH_WRITE,    // the callback doubled each hash value: their sum, read back, 200
-  CALLS_FOREACH_BAD_FLAGS,// for_each_map_elem with flags 1: -EINVAL
-  CALLS_STRNCMP_EQ,       // bpf_strncmp equal: 0
-  CALLS_STRNCMP_LT,       // s1 < s2: -1
-  CALLS_STRNCMP_GT,       // s1 > s2: 1
-  CALLS_STRNCMP_PREFIX,   // equal in the first n bytes: 0
+  CALLS_RODATA_TABLE,       // sum of a const table in .rodata: 1 + 2 + ... + 16 = 136
+  CALLS_RODATA_STRING,      // a const string's length: 11
+  CALLS_DATA_BEFORE,        // .data counter at entry: 5 (its initial value)
+  CALLS_BSS_BEFORE,         // .bss counter at entry: 0
+  CALLS_DATA_AFTER,         // .data counter after += 3: 8
+  CALLS_STATIC_SUB,         // a static subprogram: 7 * 6 = 42
+  CALLS_GLOBAL_SUB,         // a global subprogram: fib(20) = 6765
+  CALLS_NESTED_SUB,         // a subprogram calling subprograms: 1234
+  CALLS_LOOP_COUNT,         // bpf_loop(10, ...): 10
+  CALLS_LOOP_SUM,           // the callback's sum of indexes: 45
+  CALLS_LOOP_EARLY,         // bpf_loop stopped by the callback at index 4: 5 * 100 + 5 calls
+  CALLS_LOOP_ZERO,          // bpf_loop(0, ...): 0
+  CALLS_LOOP_BAD_FLAGS,     // bpf_loop with flags 1: -EINVAL
+  CALLS_LOOP_TOO_MANY,      // bpf_loop(1 << 24, ...): -E2BIG
+  CALLS_FOREACH_ARRAY,      // for_each_map_elem on an array of 6: 6
+  CALLS_FOREACH_ARRAY_SUM,  // the values seen, sum: 10 + 11 + ... + 15 = 75
+  CALLS_FOREACH_ORDER,      // indexes seen, in order, as digits: 12345 (after 0, stopped at 5)
+  CALLS_FOREACH_STOP,       // the callback stops at the 3rd: 3 visited * 1000 + order 12 (0, 1, 2)
+  CALLS_FOREACH_HASH,       // for_each on a hash of 4: 4
+  CALLS_FOREACH_HASH_SUM,   // keys * 100 + values, summed (order-independent): 1100
+  CALLS_FOREACH_WRITE,      // the callback doubled each hash value: their sum, read back, 200
+  CALLS_FOREACH_BAD_FLAGS,  // for_each_map_elem with flags 1: -EINVAL
+  CALLS_STRNCMP_EQ,         // bpf_strncmp equal: 0
+  CALLS_STRNCMP_LT,         // s1 < s2: -1
+  CALLS_STRNCMP_GT,         // s1 > s2: 1
+  CALLS_STRNCMP_PREFIX,     // equal in the first n bytes: 0
   // csum_diff returns the sum folded to 16 bits (Linux 6.12 and later):
   CALLS_CSUM_DIFF,        // csum_diff(from 8 bytes, to 8 bytes, seed 0): 0x4040
   CALLS_CSUM_PUSH,        // csum_diff(NULL, 0, to 12 bytes, seed 0x1234): 0x6480
@@ -177,41 +177,41 @@ enum calls_slot {
 
 // runtime_printk.bpf.c: bpf_trace_printk / bpf_trace_vprintk, the formatted length or -EINVAL.
 enum printk_slot {
-  PK_INTS,             // "%d %i %u %x %X" of -1, -2, 3, 0xabc, 0xabc: "-1 -2 3 abc ABC", 15
-  PK_HASH_FLAG,        // "%#x": -EINVAL (no '#' flag)
-  PK_PRECISION,        // "%.3s": -EINVAL (no precision)
-  PK_STRINGS,          // "%5s|%-5s|": "   ab|cd   |", 12
-  PK_SHORT,            // "%hd": -EINVAL (no h modifier)
-  PK_OCTAL,            // "%o": -EINVAL
-  PK_LONGS,            // "%lx %llx %lu": "123456789a fedcba9876543210 42", 30
-  PK_IP4,              // "%pI4 %pi4": "192.168.1.10 192.168.001.010", 28
-  PK_IP6,              // "%pI6": 8 groups of 4 hex digits with colons, 39
-  PK_IP6_PLAIN,        // "%pi6": 32 hex digits
-  PK_FOUR_PRINTK,      // 4 conversions, 3 arguments: -EINVAL
-  PK_FOUR_VPRINTK,     // the same with 4 arguments: "1 2 3 4", 7
-  PK_NULL_STRING,      // "[%s]" of NULL: a fault reads as an empty string, "[]", 2
-  PK_NUL_CHAR,         // "%c" of 0: one (NUL) character, 1
-  PK_FLAGS,            // "%+d|% d|%-4d|%04d" of 5: "+5| 5|5   |0005", 15
-  PK_WIDE,             // "%30d": 30
-  PK_MIN,              // "%lld" of INT64_MIN: 20
-  PK_MAX,              // "%llu" of UINT64_MAX: 20
-  PK_LOW_WORD,         // "%x %d" of ~0 and 0x100000005: the low 32 bits, "ffffffff 5", 10
-  PK_PERCENT,          // "100%%": 4
-  PK_TRAILING,         // "50%": -EINVAL
-  PK_SIZE_T,           // "%zu": -EINVAL
-  PK_UNKNOWN,          // "%q": -EINVAL
-  PK_TOO_FEW,          // vprintk "%d %d" with one argument: -EINVAL
-  PK_TOO_MANY_ARGS,    // vprintk with 13 arguments: -EINVAL
-  PK_CHAR_WIDTH,       // "%3c|": "  z|", 4
-  PK_NOT_TERMINATED,   // a format whose size leaves out the NUL: -EINVAL
-  PK_PACKET_STRING,    // "%s" of packet bytes from offset 34 (up to the first NUL)
-  PK_STRING_LETTER,    // "%sx": -EINVAL (%s must be followed by a space, punctuation or the end)
-  PK_CONTROL_CHAR,     // "a\x01b": -EINVAL (neither printable nor a space)
-  PK_EARLY_NUL,        // "ab\0cd" (the format ends at the first NUL): 2
-  PK_POINTERS,         // "%p %px %pK": 16 hex digits each, 50
-  PK_KERNEL_STRING,    // "%pks" of "ab": 2
-  PK_LONG_STRING,      // "%s" of 600 characters: cut to 511 by the 512-byte argument buffer
-  PK_NO_ROOM,          // "%s%d" of them and 1: the %d does not fit, -ENOSPC
+  PK_INTS,            // "%d %i %u %x %X" of -1, -2, 3, 0xabc, 0xabc: "-1 -2 3 abc ABC", 15
+  PK_HASH_FLAG,       // "%#x": -EINVAL (no '#' flag)
+  PK_PRECISION,       // "%.3s": -EINVAL (no precision)
+  PK_STRINGS,         // "%5s|%-5s|": "   ab|cd   |", 12
+  PK_SHORT,           // "%hd": -EINVAL (no h modifier)
+  PK_OCTAL,           // "%o": -EINVAL
+  PK_LONGS,           // "%lx %llx %lu": "123456789a fedcba9876543210 42", 30
+  PK_IP4,             // "%pI4 %pi4": "192.168.1.10 192.168.001.010", 28
+  PK_IP6,             // "%pI6": 8 groups of 4 hex digits with colons, 39
+  PK_IP6_PLAIN,       // "%pi6": 32 hex digits
+  PK_FOUR_PRINTK,     // 4 conversions, 3 arguments: -EINVAL
+  PK_FOUR_VPRINTK,    // the same with 4 arguments: "1 2 3 4", 7
+  PK_NULL_STRING,     // "[%s]" of NULL: a fault reads as an empty string, "[]", 2
+  PK_NUL_CHAR,        // "%c" of 0: one (NUL) character, 1
+  PK_FLAGS,           // "%+d|% d|%-4d|%04d" of 5: "+5| 5|5   |0005", 15
+  PK_WIDE,            // "%30d": 30
+  PK_MIN,             // "%lld" of INT64_MIN: 20
+  PK_MAX,             // "%llu" of UINT64_MAX: 20
+  PK_LOW_WORD,        // "%x %d" of ~0 and 0x100000005: the low 32 bits, "ffffffff 5", 10
+  PK_PERCENT,         // "100%%": 4
+  PK_TRAILING,        // "50%": -EINVAL
+  PK_SIZE_T,          // "%zu": -EINVAL
+  PK_UNKNOWN,         // "%q": -EINVAL
+  PK_TOO_FEW,         // vprintk "%d %d" with one argument: -EINVAL
+  PK_TOO_MANY_ARGS,   // vprintk with 13 arguments: -EINVAL
+  PK_CHAR_WIDTH,      // "%3c|": "  z|", 4
+  PK_NOT_TERMINATED,  // a format whose size leaves out the NUL: -EINVAL
+  PK_PACKET_STRING,   // "%s" of packet bytes from offset 34 (up to the first NUL)
+  PK_STRING_LETTER,   // "%sx": -EINVAL (%s must be followed by a space, punctuation or the end)
+  PK_CONTROL_CHAR,    // "a\x01b": -EINVAL (neither printable nor a space)
+  PK_EARLY_NUL,       // "ab\0cd" (the format ends at the first NUL): 2
+  PK_POINTERS,        // "%p %px %pK": 16 hex digits each, 50
+  PK_KERNEL_STRING,   // "%pks" of "ab": 2
+  PK_LONG_STRING,     // "%s" of 600 characters: cut to 511 by the 512-byte argument buffer
+  PK_NO_ROOM,         // "%s%d" of them and 1: the %d does not fit, -ENOSPC
   PK_SLOTS
 };
 
@@ -249,34 +249,34 @@ enum mim_slot {
 
 // runtime_atomics.bpf.c: atomics and bpf_spin_lock.
 enum atomics_slot {
-  AT_ADD_MAP,         // 64-bit add (no fetch) on a map value: 100 + 5 = 105
-  AT_ADD32_MAP,       // 32-bit add on a map value: 7 + 3 = 10
-  AT_ADD_STACK,       // add on a stack slot: 40 + 2 = 42
-  AT_ADD_GLOBAL,      // add on a .bss variable: 0 + 9 = 9
-  AT_FETCH_ADD,       // v3+: fetch_add returns the old value: 105
-  AT_FETCH_ADD_NEW,   // and the new value: 115
-  AT_FETCH_OR,        // fetch_or(0xf0, 0x0f): old 0xf0
-  AT_OR_RESULT,       // 0xff
-  AT_FETCH_AND,       // fetch_and(0xff, 0x3c): old 0xff
-  AT_AND_RESULT,      // 0x3c
-  AT_FETCH_XOR,       // fetch_xor(0x3c, 0xff): old 0x3c
-  AT_XOR_RESULT,      // 0xc3
-  AT_CMPXCHG_HIT,     // val_compare_and_swap(expected = current): old value 0xc3
-  AT_CMPXCHG_HIT_NEW, // the new value: 0x77
-  AT_CMPXCHG_MISS,    // with the wrong expected value: returns the current 0x77
-  AT_CMPXCHG_MISS_NEW,// unchanged: 0x77
-  AT_XCHG,            // __atomic_exchange_n: old 0x77
-  AT_XCHG_NEW,        // new 0x5a5a
-  AT_STACK_CMPXCHG,   // compare-and-swap on the stack (32-bit): old 42, new 43 -> 4243
-  AT_STACK_XCHG64,    // exchange on the stack (64-bit): old 43 -> 43
-  AT_FETCH32_NEG,     // 32-bit fetch_add of -1 on 0: old 0, new as s32 -1 -> packed -1
-  AT_OR_NO_FETCH,     // or/and/xor without fetch (v3+): result 0x1e
-  AT_SPIN_LOCK,       // counter updated under bpf_spin_lock: 1 + 1 = 2
-  AT_SPIN_LOCK_HASH,  // the same in a hash value: 3
-  AT_V1_MARK,         // 1 at v1/v2 (only the no-fetch add), 3 at v3+
-  AT_UPDATE_LOCK_HASH,    // update with BPF_F_LOCK of the hash value: 0 * 1000 + count 40
-  AT_UPDATE_LOCK_ARRAY,   // the same on the array value: 0 * 1000 + 50
-  AT_UPDATE_LOCK_MISSING, // BPF_F_LOCK | BPF_EXIST on a missing key: -ENOENT
+  AT_ADD_MAP,              // 64-bit add (no fetch) on a map value: 100 + 5 = 105
+  AT_ADD32_MAP,            // 32-bit add on a map value: 7 + 3 = 10
+  AT_ADD_STACK,            // add on a stack slot: 40 + 2 = 42
+  AT_ADD_GLOBAL,           // add on a .bss variable: 0 + 9 = 9
+  AT_FETCH_ADD,            // v3+: fetch_add returns the old value: 105
+  AT_FETCH_ADD_NEW,        // and the new value: 115
+  AT_FETCH_OR,             // fetch_or(0xf0, 0x0f): old 0xf0
+  AT_OR_RESULT,            // 0xff
+  AT_FETCH_AND,            // fetch_and(0xff, 0x3c): old 0xff
+  AT_AND_RESULT,           // 0x3c
+  AT_FETCH_XOR,            // fetch_xor(0x3c, 0xff): old 0x3c
+  AT_XOR_RESULT,           // 0xc3
+  AT_CMPXCHG_HIT,          // val_compare_and_swap(expected = current): old value 0xc3
+  AT_CMPXCHG_HIT_NEW,      // the new value: 0x77
+  AT_CMPXCHG_MISS,         // with the wrong expected value: returns the current 0x77
+  AT_CMPXCHG_MISS_NEW,     // unchanged: 0x77
+  AT_XCHG,                 // __atomic_exchange_n: old 0x77
+  AT_XCHG_NEW,             // new 0x5a5a
+  AT_STACK_CMPXCHG,        // compare-and-swap on the stack (32-bit): old 42, new 43 -> 4243
+  AT_STACK_XCHG64,         // exchange on the stack (64-bit): old 43 -> 43
+  AT_FETCH32_NEG,          // 32-bit fetch_add of -1 on 0: old 0, new as s32 -1 -> packed -1
+  AT_OR_NO_FETCH,          // or/and/xor without fetch (v3+): result 0x1e
+  AT_SPIN_LOCK,            // counter updated under bpf_spin_lock: 1 + 1 = 2
+  AT_SPIN_LOCK_HASH,       // the same in a hash value: 3
+  AT_V1_MARK,              // 1 at v1/v2 (only the no-fetch add), 3 at v3+
+  AT_UPDATE_LOCK_HASH,     // update with BPF_F_LOCK of the hash value: 0 * 1000 + count 40
+  AT_UPDATE_LOCK_ARRAY,    // the same on the array value: 0 * 1000 + 50
+  AT_UPDATE_LOCK_MISSING,  // BPF_F_LOCK | BPF_EXIST on a missing key: -ENOENT
   AT_SLOTS
 };
 
@@ -388,14 +388,15 @@ struct results {
 };
 
 // Copies the results into the packet at RESULT_OFFSET from `data`; 0 when it is too short.
-static __always_inline int store_results(void *data, void *data_end, const struct results *r) {
-  struct results *out = (struct results *)((char *)data + RESULT_OFFSET);
-  if ((void *)(out + 1) > data_end) return 0;
+static __always_inline int store_results(void* data, void* data_end, const struct results* r) {
+  struct results* out = (struct results*)((char*)data + RESULT_OFFSET);
+  if ((void*)(out + 1) > data_end) return 0;
   __builtin_memcpy(out, r, sizeof *r);
   return 1;
 }
 
-#define STORE_XDP_RESULTS(ctx, r) store_results((void *)(long)(ctx)->data, (void *)(long)(ctx)->data_end, (r))
+#define STORE_XDP_RESULTS(ctx, r) \
+  store_results((void*)(long)(ctx)->data, (void*)(long)(ctx)->data_end, (r))
 #endif
 
 #endif
