@@ -37,6 +37,9 @@ test-mingw: deps
 
 bench: build
 	@./build/bin/interp_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@./build/bin/runtime_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+	  --benchmark_enable_random_interleaving=true
+	@./bench/run_prog_bench.sh
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' '*.inc' 2>/dev/null)
 
