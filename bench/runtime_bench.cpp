@@ -183,23 +183,9 @@ std::string missing_shared_reason() {
 // ---------------------------------------------------------------------------------------
 // xbpf
 
-struct XbpfObject {
-  std::unique_ptr<runtime::Runtime> runtime;  // declared first: outlives the object
-  std::shared_ptr<runtime::LoadedObject> object;
-};
+using XbpfObject = runtime::LoadedFile;
 
-Result<XbpfObject> load_xbpf(const std::string& path) {
-  Result<std::vector<std::uint8_t>> bytes = read_file(path);
-  if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path);
-  if (!object) return std::move(object).error();
-  XbpfObject out;
-  out.runtime = std::make_unique<runtime::Runtime>();
-  Result<std::shared_ptr<runtime::LoadedObject>> loaded = out.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  out.object = std::move(*loaded);
-  return out;
-}
+Result<XbpfObject> load_xbpf(const std::string& path) { return runtime::load_file(path); }
 
 const runtime::LoadedProgram* find_program(const XbpfObject& loaded, const std::string& name,
                                            benchmark::State& bench) {

@@ -7,6 +7,7 @@
 #include "platform/platform.h"
 #include "runtime/helpers/helpers.h"
 #include "runtime/maps/prog_array.h"
+#include "support/files.h"
 #include "support/text.h"
 
 namespace xbpf::runtime {
@@ -280,6 +281,20 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     }
   }
   return loaded;
+}
+
+Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options,
+                             const object::LoadObjectOptions& object_options) {
+  Result<std::vector<std::uint8_t>> bytes = read_file(path);
+  if (!bytes) return std::move(bytes).error();
+  Result<object::Object> object = object::read_object(std::move(*bytes), path, object_options);
+  if (!object) return std::move(object).error();
+  LoadedFile file;
+  file.runtime = std::make_unique<Runtime>(runtime_options);
+  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  if (!loaded) return std::move(loaded).error();
+  file.object = std::move(*loaded);
+  return file;
 }
 
 }  // namespace xbpf::runtime

@@ -110,4 +110,15 @@ class Runtime final : public MapRegistry {
   std::map<const Map*, std::uint32_t> map_ids_;
 };
 
+// A runtime of its own with one object file loaded into it: what a command, a test or a
+// benchmark needs to run an object's programs.
+struct LoadedFile {
+  std::unique_ptr<Runtime> runtime;  // declared first: outlives the object
+  std::shared_ptr<LoadedObject> object;
+};
+
+// Reads the ELF object at `path` and loads it into a new runtime.
+Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options = {},
+                             const object::LoadObjectOptions& object_options = {});
+
 }  // namespace xbpf::runtime

@@ -105,29 +105,17 @@ inline Bytes tcp_frame() { return ipv4_frame(400, 6); }
 }  // namespace frames
 
 // An xbpf runtime with one object loaded.
-struct XbpfObject {
-  std::unique_ptr<Runtime> runtime;
-  std::shared_ptr<LoadedObject> object;
-};
+using XbpfObject = LoadedFile;
 
 inline std::string trace_file() {
   return (xbpf::test::binary_dir() / "runtime_test_trace_pipe").string();
 }
 
 inline Result<XbpfObject> load_xbpf(const std::filesystem::path& path, unsigned possible_cpus = 0) {
-  Result<std::vector<std::uint8_t>> bytes = read_file(path.string());
-  if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path.string());
-  if (!object) return std::move(object).error();
-  XbpfObject out;
   RuntimeOptions options;
   options.possible_cpus = possible_cpus;
   options.trace_output = trace_file();
-  out.runtime = std::make_unique<Runtime>(options);
-  Result<std::shared_ptr<LoadedObject>> loaded = out.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  out.object = std::move(*loaded);
-  return out;
+  return load_file(path.string(), options);
 }
 
 // Device maps cannot be filled by programs: the tests put ifindex 1 (lo) at key 1 of every

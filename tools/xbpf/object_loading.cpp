@@ -2,7 +2,6 @@
 
 #include "object/object.h"
 #include "progtype/progtype.h"
-#include "support/files.h"
 
 namespace xbpf::cli {
 
@@ -20,18 +19,9 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
     }
     options.type = info->type;
   }
-  Result<std::vector<std::uint8_t>> bytes = read_file(path);
-  if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path, options);
-  if (!object) return std::move(object).error();
-  LoadedFile file;
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
-  file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
-  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  file.object = std::move(*loaded);
-  return file;
+  return runtime::load_file(path, runtime_options, options);
 }
 
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,

@@ -10,10 +10,7 @@
 
 namespace xbpf::cli {
 
-struct LoadedFile {
-  std::unique_ptr<runtime::Runtime> runtime;
-  std::shared_ptr<runtime::LoadedObject> object;
-};
+using runtime::LoadedFile;
 
 // Reads `path` (an ELF object), loads every program and map into a new runtime.
 // `type` overrides the program type the section names select (--type).
