@@ -6,8 +6,8 @@
 
 namespace xbpf::cli {
 
-Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output) {
+Result<object::Object> read_object_file(const std::string& path,
+                                        const std::optional<std::string>& type) {
   object::LoadObjectOptions options;
   if (type) {
     const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
@@ -22,7 +22,12 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
   }
   Result<std::vector<std::uint8_t>> bytes = read_file(path);
   if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path, options);
+  return object::read_object(std::move(*bytes), path, options);
+}
+
+Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
+                                    std::string trace_output) {
+  Result<object::Object> object = read_object_file(path, type);
   if (!object) return std::move(object).error();
   LoadedFile file;
   runtime::RuntimeOptions runtime_options;
