@@ -73,6 +73,8 @@ static volatile extend_fn extender = extend;
 SEC("xdp")
 int xdp_v4(struct xdp_md* ctx) {
   struct record stack_record;
+  // Padding included: helpers may only read initialised stack bytes.
+  __builtin_memset(&stack_record, 0, sizeof stack_record);
   // Stores of immediates to the stack (st at v4).
   stack_record.tiny = -3;
   stack_record.small = -300;

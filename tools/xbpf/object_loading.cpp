@@ -2,26 +2,46 @@
 
 #include "object/object.h"
 #include "progtype/progtype.h"
+#include "support/files.h"
 
 namespace xbpf::cli {
 
+namespace {
+
+// The loader options `--type` selects, or a usage error naming the known types.
+Result<object::LoadObjectOptions> load_options(const std::optional<std::string>& type) {
+  object::LoadObjectOptions options;
+  if (!type) return options;
+  const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
+  if (info == nullptr) {
+    std::string known;
+    for (const progtype::ProgramTypeInfo& each : progtype::all_program_types()) {
+      known += (known.empty() ? "" : ", ") + std::string(each.name);
+    }
+    return usage_error("unknown program type '" + *type + "' (known: " + known + ")");
+  }
+  options.type = info->type;
+  return options;
+}
+
+}  // namespace
+
+Result<object::Object> read_object_file(const std::string& path,
+                                        const std::optional<std::string>& type) {
+  Result<object::LoadObjectOptions> options = load_options(type);
+  if (!options) return std::move(options).error();
+  Result<std::vector<std::uint8_t>> bytes = read_file(path);
+  if (!bytes) return std::move(bytes).error();
+  return object::read_object(std::move(*bytes), path, *options);
+}
+
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
                                     std::string trace_output) {
-  object::LoadObjectOptions options;
-  if (type) {
-    const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
-    if (info == nullptr) {
-      std::string known;
-      for (const progtype::ProgramTypeInfo& each : progtype::all_program_types()) {
-        known += (known.empty() ? "" : ", ") + std::string(each.name);
-      }
-      return usage_error("unknown program type '" + *type + "' (known: " + known + ")");
-    }
-    options.type = info->type;
-  }
+  Result<object::LoadObjectOptions> options = load_options(type);
+  if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
-  return runtime::load_file(path, runtime_options, options);
+  return runtime::load_file(path, runtime_options, *options);
 }
 
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,

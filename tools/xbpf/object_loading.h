@@ -12,6 +12,10 @@ namespace xbpf::cli {
 
 using runtime::LoadedFile;
 
+// Reads `path` (an ELF object) with the program type `type` (--type) if given.
+Result<object::Object> read_object_file(const std::string& path,
+                                        const std::optional<std::string>& type);
+
 // Reads `path` (an ELF object), loads every program and map into a new runtime.
 // `type` overrides the program type the section names select (--type).
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,

@@ -1,0 +1,347 @@
+#include "verifier/state.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace xbpf::verifier {
+
+std::string_view kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::uninit: return "uninitialized";
+    case Kind::number: return "number";
+    case Kind::ctx: return "ctx";
+    case Kind::stack: return "stack";
+    case Kind::packet: return "packet";
+    case Kind::packet_end: return "packet_end";
+    case Kind::map_value: return "map_value";
+    case Kind::map_ptr: return "map";
+    case Kind::func: return "func";
+    case Kind::ringbuf_mem: return "ringbuf_mem";
+    case Kind::socket: return "socket";
+    case Kind::sock_common: return "sock_common";
+    case Kind::tcp_sock: return "tcp_sock";
+    case Kind::flow_keys: return "flow_keys";
+    case Kind::btf_id: return "btf_id";
+    case Kind::mixed: return "mixed";
+  }
+  return "?";
+}
+
+std::string Vars::name(Zone::Var var) {
+  if (var == Zone::kZero) return "0";
+  if (var == packet_size) return "packet_size";
+  if (var == meta_offset) return "meta_offset";
+  if (var >= 8192) return "loop@" + std::to_string(var - 8192);
+  if (var >= 256) {
+    const auto index = var - 256;
+    const auto frame = index / kStackBytes;
+    return "s" + (frame ? std::to_string(frame) + "." : std::string()) + "[" +
+           std::to_string(index % kStackBytes) + "]";
+  }
+  const auto index = var - 16;
+  const auto frame = index / 16;
+  return (frame ? "f" + std::to_string(frame) + "." : std::string()) + "r" +
+         std::to_string(index % 16);
+}
+
+std::optional<std::int64_t> zone_lower(const Scalar& s) {
+  if (s.smin() <= -Zone::kLimit) return std::nullopt;
+  return s.smin();
+}
+
+std::optional<std::int64_t> zone_upper(const Scalar& s) {
+  if (s.smax() >= Zone::kLimit) return std::nullopt;
+  return s.smax();
+}
+
+void zone_set(Zone& zone, Zone::Var var, const Scalar& value) {
+  zone.assign_range(var, zone_lower(value), zone_upper(value));
+}
+
+namespace {
+
+bool has_offset(Kind kind) { return kind != Kind::uninit && kind != Kind::mixed; }
+
+// Tightens `value` to the zone's bounds of `var`; false when it becomes empty.
+bool tighten(const Zone& zone, Zone::Var var, Scalar& value) {
+  if (!zone.has(var)) return true;
+  const auto lo = zone.lower(var);
+  const auto hi = zone.upper(var);
+  if (!lo && !hi) return true;
+  value.restrict_signed(lo.value_or(INT64_MIN), hi.value_or(INT64_MAX));
+  return !value.is_bottom();
+}
+
+bool reg_leq(const Reg& a, const Reg& b) {
+  if (b.kind == Kind::uninit) return true;
+  if (a.kind == Kind::uninit) return false;
+  if (b.kind == Kind::mixed) return true;
+  if (a.kind != b.kind || a.region != b.region || a.size != b.size) return false;
+  if (a.nullable && !b.nullable) return false;
+  if (b.id != 0 && a.id != b.id) return false;
+  return b.num.includes(a.num);
+}
+
+template <class F>
+void for_each_numeric(State& s, F&& f) {
+  for (int r = 0; r < 11; ++r) f(Vars::reg(s.frame, r), s.regs[static_cast<std::size_t>(r)]);
+  for (std::size_t frame = 0; frame < s.callers.size(); ++frame) {
+    for (int r = 0; r < 11; ++r)
+      f(Vars::reg(static_cast<int>(frame), r), s.callers[frame][static_cast<std::size_t>(r)]);
+  }
+  for (std::size_t frame = 0; frame < s.stacks.size(); ++frame) {
+    for (auto& [offset, cell] : s.stacks[frame].cells)
+      f(Vars::cell(static_cast<int>(frame), offset), cell.value);
+  }
+}
+
+}  // namespace
+
+Reg join_reg(const Reg& a, const Reg& b) {
+  if (a.kind == Kind::uninit || b.kind == Kind::uninit) return Reg{};
+  // NULL (the number 0, as a null check leaves it) joined with a pointer: a nullable pointer.
+  auto is_null = [](const Reg& r) { return r.kind == Kind::number && r.num.as_constant() == 0; };
+  if (is_pointer(a.kind) && is_null(b) && a.kind != Kind::stack && a.kind != Kind::ctx) {
+    Reg r = a;
+    r.nullable = true;
+    return r;
+  }
+  if (is_pointer(b.kind) && is_null(a) && b.kind != Kind::stack && b.kind != Kind::ctx) {
+    Reg r = b;
+    r.nullable = true;
+    return r;
+  }
+  if (a.kind != b.kind || a.region != b.region || a.size != b.size || a.kind == Kind::mixed)
+    return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top()};
+  Reg r = a;
+  r.nullable = a.nullable || b.nullable;
+  if (a.id != b.id) {
+    // References must be the same on both sides to stay releasable.
+    if (a.kind == Kind::ringbuf_mem || a.kind == Kind::socket)
+      return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top()};
+    r.id = 0;
+  }
+  r.num = a.num.join(b.num);
+  return r;
+}
+
+void State::set_reg(int r, Reg value) {
+  const Zone::Var var = reg_var(*this, r);
+  zone.forget(var);
+  if (value.kind == Kind::packet_end) {
+    value.num = packet_size;
+    zone.assign(var, Vars::packet_size, 0);
+  } else if (has_offset(value.kind)) {
+    zone_set(zone, var, value.num);
+  }
+  regs[static_cast<std::size_t>(r)] = std::move(value);
+}
+
+void State::push_bounds() {
+  // The Scalars' bounds (widened with thresholds) back into the zone, which widens without.
+  auto push = [&](Zone::Var var, const Scalar& value) {
+    if (auto hi = zone_upper(value)) zone.add(var, Zone::kZero, *hi);
+    if (auto lo = zone_lower(value)) zone.add(Zone::kZero, var, -*lo);
+  };
+  push(Vars::packet_size, packet_size);
+  push(Vars::meta_offset, meta_offset);
+  for_each_numeric(*this, [&](Zone::Var var, Reg& reg) {
+    if (has_offset(reg.kind) && reg.kind != Kind::packet_end) push(var, reg.num);
+  });
+}
+
+bool State::add_relation(Zone::Var x, Zone::Var y, std::int64_t c) {
+  zone.add(x, y, c);
+  if (zone.is_bottom()) return false;
+  return sync_from_zone();
+}
+
+bool State::sync_from_zone() {
+  if (zone.is_bottom()) return false;
+  bool ok = tighten(zone, Vars::packet_size, packet_size) &&
+            tighten(zone, Vars::meta_offset, meta_offset);
+  for_each_numeric(*this, [&](Zone::Var var, Reg& reg) {
+    if (ok && has_offset(reg.kind) && reg.kind != Kind::packet_end)
+      ok = tighten(zone, var, reg.num);
+  });
+  return ok;
+}
+
+State State::join(const State& other) const {
+  if (bottom) return other;
+  if (other.bottom) return *this;
+  State r;
+  r.frame = frame;
+  for (std::size_t i = 0; i < 11; ++i) r.regs[i] = join_reg(regs[i], other.regs[i]);
+  r.callers.resize(callers.size());
+  for (std::size_t f = 0; f < callers.size(); ++f) {
+    for (std::size_t i = 0; i < 11; ++i)
+      r.callers[f][i] = join_reg(callers[f][i], other.callers[f][i]);
+  }
+  r.stacks.resize(stacks.size());
+  for (std::size_t f = 0; f < stacks.size(); ++f) {
+    const StackFrame& a = stacks[f];
+    const StackFrame& b = other.stacks[f];
+    StackFrame& out = r.stacks[f];
+    out.init = a.init & b.init;
+    for (const auto& [offset, cell] : a.cells) {
+      auto it = b.cells.find(offset);
+      if (it == b.cells.end() || it->second.width != cell.width) continue;
+      Reg v = join_reg(cell.value, it->second.value);
+      if (v.kind == Kind::uninit) continue;
+      out.cells.emplace(offset, Cell{cell.width, v});
+    }
+  }
+  r.zone = zone.join(other.zone);
+  r.packet_size = packet_size.join(other.packet_size);
+  r.meta_offset = meta_offset.join(other.meta_offset);
+  std::set_union(references.begin(), references.end(), other.references.begin(),
+                 other.references.end(), std::back_inserter(r.references));
+  r.lock = lock == other.lock ? lock : LockState::maybe;
+  // Variables of locations that hold no number or offset any more.
+  for_each_numeric(r, [&](Zone::Var var, Reg& reg) {
+    if (!has_offset(reg.kind)) r.zone.forget(var);
+  });
+  return r;
+}
+
+State State::widen(const State& next, std::span<const std::int64_t> thresholds) const {
+  if (bottom) return next;
+  if (next.bottom) return *this;
+  State r = join(next);
+  auto widen_reg = [&](const Reg& old, Reg& reg) {
+    if (has_offset(reg.kind) && old.kind == reg.kind) reg.num = old.num.widen(reg.num, thresholds);
+  };
+  for (std::size_t i = 0; i < 11; ++i) widen_reg(regs[i], r.regs[i]);
+  for (std::size_t f = 0; f < callers.size(); ++f) {
+    for (std::size_t i = 0; i < 11; ++i) widen_reg(callers[f][i], r.callers[f][i]);
+  }
+  for (std::size_t f = 0; f < stacks.size(); ++f) {
+    for (auto& [offset, cell] : r.stacks[f].cells) {
+      auto it = stacks[f].cells.find(offset);
+      if (it != stacks[f].cells.end()) widen_reg(it->second.value, cell.value);
+    }
+  }
+  r.packet_size = packet_size.widen(r.packet_size, thresholds);
+  r.meta_offset = meta_offset.widen(r.meta_offset, thresholds);
+  r.zone = zone.widen(r.zone);
+  r.push_bounds();
+  return r;
+}
+
+State State::narrow(const State& next) const {
+  if (bottom || next.bottom) return next;
+  State r = next;
+  auto narrow_reg = [&](const Reg& old, Reg& reg) {
+    if (has_offset(reg.kind) && old.kind == reg.kind) reg.num = old.num.narrow(reg.num);
+  };
+  for (std::size_t i = 0; i < 11; ++i) narrow_reg(regs[i], r.regs[i]);
+  for (std::size_t f = 0; f < callers.size() && f < r.callers.size(); ++f) {
+    for (std::size_t i = 0; i < 11; ++i) narrow_reg(callers[f][i], r.callers[f][i]);
+  }
+  r.zone = zone.narrow(next.zone);
+  if (!r.sync_from_zone()) return make_bottom();
+  return r;
+}
+
+bool State::leq(const State& other) const {
+  if (bottom) return true;
+  if (other.bottom) return false;
+  for (std::size_t i = 0; i < 11; ++i) {
+    if (!reg_leq(regs[i], other.regs[i])) return false;
+  }
+  for (std::size_t f = 0; f < callers.size(); ++f) {
+    for (std::size_t i = 0; i < 11; ++i) {
+      if (!reg_leq(callers[f][i], other.callers[f][i])) return false;
+    }
+  }
+  for (std::size_t f = 0; f < stacks.size(); ++f) {
+    const StackFrame& a = stacks[f];
+    const StackFrame& b = other.stacks[f];
+    if ((b.init & ~a.init).any()) return false;
+    for (const auto& [offset, cell] : b.cells) {
+      auto it = a.cells.find(offset);
+      if (it == a.cells.end() || it->second.width != cell.width) return false;
+      if (!reg_leq(it->second.value, cell.value)) return false;
+    }
+  }
+  if (!other.packet_size.includes(packet_size) || !other.meta_offset.includes(meta_offset))
+    return false;
+  if (!std::includes(other.references.begin(), other.references.end(), references.begin(),
+                     references.end()))
+    return false;
+  if (other.lock != LockState::maybe && other.lock != lock) return false;
+  return zone.leq(other.zone);
+}
+
+std::string describe(const Reg& reg) {
+  std::string out(kind_name(reg.kind));
+  if (reg.kind == Kind::uninit || reg.kind == Kind::mixed) return out;
+  if (reg.nullable) out += " or NULL";
+  switch (reg.kind) {
+    case Kind::number: return out + " " + reg.num.to_string();
+    case Kind::map_ptr: return out + " #" + std::to_string(reg.region);
+    case Kind::func: return out + " at " + std::to_string(reg.region);
+    case Kind::packet_end: return out;
+    case Kind::stack:
+      if (reg.region) out += " (frame " + std::to_string(reg.region) + ")";
+      break;
+    case Kind::map_value: out += " of map #" + std::to_string(reg.region); break;
+    case Kind::ringbuf_mem: out += " of " + std::to_string(reg.size) + " bytes"; break;
+    default: break;
+  }
+  return out + ", offset " + reg.num.to_string();
+}
+
+std::string State::describe_reg(int r) const {
+  return "r" + std::to_string(r) + " = " + describe(regs[static_cast<std::size_t>(r)]);
+}
+
+std::string State::describe_stack() const {
+  if (stacks.empty()) return {};
+  std::ostringstream out;
+  const StackFrame& s = stacks[static_cast<std::size_t>(frame)];
+  // Initialised byte ranges, and the cells.
+  int start = -1;
+  std::string ranges;
+  for (int i = 0; i <= kStackBytes; ++i) {
+    const bool on = i < kStackBytes && s.init[static_cast<std::size_t>(i)];
+    if (on && start < 0) start = i;
+    if (!on && start >= 0) {
+      if (!ranges.empty()) ranges += ", ";
+      ranges += "r10" + std::to_string(start - kStackBytes) + ".." + "r10" +
+                (i == kStackBytes ? std::string("-0") : std::to_string(i - kStackBytes));
+      start = -1;
+    }
+  }
+  out << "stack: initialised " << (ranges.empty() ? "nothing" : ranges);
+  for (const auto& [offset, cell] : s.cells) {
+    out << "\n  *(u" << cell.width * 8 << " *)(r10 " << (offset - kStackBytes)
+        << ") = " << describe(cell.value);
+  }
+  return out.str();
+}
+
+std::string State::to_string(bool relations) const {
+  if (bottom) return "unreachable";
+  std::ostringstream out;
+  for (int r = 0; r < 11; ++r) {
+    if (regs[static_cast<std::size_t>(r)].kind != Kind::uninit) out << describe_reg(r) << "\n";
+  }
+  out << describe_stack() << "\n";
+  out << "packet_size " << packet_size.to_string();
+  if (!(meta_offset == Scalar::constant(0))) out << ", meta_offset " << meta_offset.to_string();
+  if (!references.empty()) {
+    out << "\nreferences:";
+    for (auto id : references) out << " #" << id;
+  }
+  if (lock != LockState::none)
+    out << "\nspin lock " << (lock == LockState::held ? "held" : "maybe held");
+  if (relations) {
+    const std::string text = zone.to_string(&Vars::name);
+    if (!text.empty()) out << "\nrelations: " << text;
+  }
+  return out.str();
+}
+
+}  // namespace xbpf::verifier

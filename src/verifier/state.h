@@ -1,0 +1,148 @@
+// The abstract state at a program point: what every register and stack byte may hold (a
+// type, and for numbers and pointer offsets a Scalar), difference constraints between them
+// (a Zone), the packet's size, the references the program holds and whether it holds a
+// spin lock. Frames of inlined bpf-to-bpf calls are kept whole: the callers' registers and
+// stacks stay in the state while a callee runs.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "verifier/scalar.h"
+#include "verifier/zone.h"
+
+namespace xbpf::verifier {
+
+inline constexpr int kStackBytes = 512;
+inline constexpr int kMaxFrames = 8;
+
+// What a register or a spilled stack slot holds.
+enum class Kind : std::uint8_t {
+  uninit,       // never written (or clobbered by a call): reading it is an error
+  number,       // a scalar
+  ctx,          // the program's context, offset in `num`
+  stack,        // a stack frame (`region`), offset from the frame's bottom: r10 is 512
+  packet,       // the packet, offset from data (data_meta is at meta_offset <= 0)
+  packet_end,   // data_end: its "offset" is packet_size
+  map_value,    // a value of map `region` (also global data), offset in `num`
+  map_ptr,      // map `region` itself (lddw map reference; an inner map of map-in-map)
+  func,         // a function (lddw code_addr), its entry slot in `region`
+  ringbuf_mem,  // a ring-buffer reservation of `size` bytes, reference `id`
+  socket,       // a socket (struct bpf_sock), reference `id` when acquired
+  sock_common,  // struct bpf_sock_common
+  tcp_sock,     // struct bpf_tcp_sock
+  flow_keys,    // struct bpf_flow_keys (flow dissector)
+  btf_id,       // a kernel object xbpf does not model (no access through it)
+  mixed,        // different kinds on different paths: usable only where any value is
+};
+std::string_view kind_name(Kind kind);
+inline bool is_pointer(Kind kind) {
+  return kind != Kind::uninit && kind != Kind::number && kind != Kind::mixed;
+}
+
+struct Reg {
+  Kind kind = Kind::uninit;
+  bool nullable = false;     // a pointer that may be NULL (until a null check)
+  std::uint32_t region = 0;  // map index, stack frame, function slot
+  std::uint32_t size = 0;    // ringbuf_mem: the reservation's size
+  std::uint32_t id = 0;      // nullable pointers and references: copies share it
+  Scalar num = Scalar::top();
+
+  static Reg number(const Scalar& value) { return Reg{Kind::number, false, 0, 0, 0, value}; }
+  static Reg pointer(Kind kind, std::uint32_t region, const Scalar& offset) {
+    return Reg{kind, false, region, 0, 0, offset};
+  }
+  [[nodiscard]] bool same_region(const Reg& other) const {
+    return kind == other.kind && region == other.region && size == other.size;
+  }
+  bool operator==(const Reg& other) const = default;
+};
+
+// A value the program wrote to the stack with a known shape: a spilled register (8 bytes,
+// aligned, pointers included) or a narrower scalar store.
+struct Cell {
+  std::uint8_t width = 8;
+  Reg value;
+  bool operator==(const Cell&) const = default;
+};
+
+struct StackFrame {
+  std::bitset<kStackBytes> init;        // bytes definitely written
+  std::map<std::uint16_t, Cell> cells;  // by offset (0..511)
+  bool operator==(const StackFrame&) const = default;
+};
+
+// Variables of the zone.
+struct Vars {
+  static constexpr Zone::Var packet_size = 1;
+  static constexpr Zone::Var meta_offset = 2;
+  static constexpr Zone::Var reg(int frame, int r) {
+    return 16 + static_cast<Zone::Var>(frame * 16 + r);
+  }
+  static constexpr Zone::Var cell(int frame, int offset) {
+    return 256 + static_cast<Zone::Var>(frame * kStackBytes + offset);
+  }
+  static constexpr Zone::Var loop_counter(std::uint32_t head) { return 8192 + head; }
+  static std::string name(Zone::Var var);
+};
+
+enum class LockState : std::uint8_t { none, held, maybe };
+
+struct State {
+  bool bottom = false;
+  int frame = 0;               // the running function's frame (0: the entry function)
+  std::array<Reg, 11> regs{};  // of the running function
+  // The callers' registers, saved at each call (index = their frame).
+  std::vector<std::array<Reg, 11>> callers;
+  std::vector<StackFrame> stacks;  // frame 0 .. frame
+  Zone zone;
+  Scalar packet_size = Scalar::unsigned_range(0, 0xffff);
+  Scalar meta_offset = Scalar::constant(0);
+  std::vector<std::uint32_t> references;  // ids of acquired references, sorted
+  LockState lock = LockState::none;
+
+  static State make_bottom() {
+    State s;
+    s.bottom = true;
+    return s;
+  }
+
+  // The value of a numeric location (register or cell) changed: its zone variable gets the
+  // new bounds and loses its old relations.
+  void set_reg(int r, Reg value);
+  // Tightens the Scalars of registers, cells and globals from the zone's bounds (after a
+  // relation was added). Returns false when some became empty (the state is infeasible).
+  bool sync_from_zone();
+  // Writes the Scalars' bounds into the zone.
+  void push_bounds();
+  // Adds x - y <= c; false when infeasible.
+  bool add_relation(Zone::Var x, Zone::Var y, std::int64_t c);
+
+  [[nodiscard]] State join(const State& other) const;
+  [[nodiscard]] State widen(const State& next, std::span<const std::int64_t> thresholds) const;
+  [[nodiscard]] State narrow(const State& next) const;
+  [[nodiscard]] bool leq(const State& other) const;
+
+  // For messages: "r1: packet, offset [0, 14]" ...
+  [[nodiscard]] std::string describe_reg(int r) const;
+  [[nodiscard]] std::string describe_stack() const;
+  [[nodiscard]] std::string to_string(bool relations = true) const;
+};
+
+// The zone variable of a register's number or offset.
+inline Zone::Var reg_var(const State& s, int r) { return Vars::reg(s.frame, r); }
+// Bounds (signed) of a Scalar, for the zone: nullopt when beyond its limits.
+std::optional<std::int64_t> zone_lower(const Scalar& s);
+std::optional<std::int64_t> zone_upper(const Scalar& s);
+// Writes a Scalar's bounds into the zone for `var` (after forgetting it).
+void zone_set(Zone& zone, Zone::Var var, const Scalar& value);
+
+Reg join_reg(const Reg& a, const Reg& b);
+std::string describe(const Reg& reg);
+
+}  // namespace xbpf::verifier

@@ -1,0 +1,556 @@
+#include "verifier/verifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <queue>
+#include <set>
+#include <unordered_map>
+
+#include "verifier/analyzer.h"
+
+namespace xbpf::verifier {
+namespace {
+
+using detail::Checker;
+using isa::Form;
+
+enum class EdgeKind : std::uint8_t {
+  fall,       // the next block, or an unconditional jump
+  taken,      // a conditional jump's target
+  not_taken,  // a conditional jump's fall-through
+  call,       // into a bpf-to-bpf callee
+  ret,        // from a callee's exit back to the caller
+  cb_enter,   // from a callback helper's call into the callback
+  cb_return,  // from the callback's exit back to the call (a loop)
+  cb_after,   // the helper returns
+};
+
+struct Edge {
+  std::uint32_t to = 0;
+  EdgeKind kind = EdgeKind::fall;
+  bool back = false;
+  std::uint32_t entry = 0;  // cb_enter: the callback's entry slot
+};
+
+struct Context {
+  int parent = -1;
+  std::uint32_t call = 0;   // instruction index of the call in the parent
+  std::uint32_t entry = 0;  // instruction index of the function's first instruction
+  int depth = 0;
+  bool callback = false;
+};
+
+struct Node {
+  int context = 0;
+  std::uint32_t first = 0, last = 0;  // instruction indexes, inclusive
+  std::vector<Edge> out;
+  bool head = false;           // target of a back edge
+  bool callback_head = false;  // a callback helper's call (bounded by the helper)
+  std::uint32_t rpo = 0;
+};
+
+class Analysis {
+ public:
+  Analysis(const ProgramView& program, const Options& options)
+      : program_(program), options_(options), code_(program.code) {}
+
+  Result<Report> run();
+
+ private:
+  Status index_program();
+  Status build_graph();
+  std::uint32_t node_for(int context, std::uint32_t leader);
+  void add_successors(std::uint32_t n);
+  int context_for(int parent, std::uint32_t call, std::uint32_t entry, bool callback, bool* error);
+  void graph_error(std::uint32_t index, std::string message, std::string assertion);
+  std::vector<std::pair<const Edge*, State>> transfer(std::uint32_t n, const State& in,
+                                                      Checker& checker, bool record);
+  void counter(const Edge& edge, State& s) const;
+  State entry() const;
+  [[nodiscard]] std::uint32_t site(std::uint32_t n, std::uint32_t index) const {
+    return static_cast<std::uint32_t>(nodes_[n].context) * slots_ + code_[index].slot + 1;
+  }
+  bool over_budget();
+
+  const ProgramView& program_;
+  const Options& options_;
+  std::span<const isa::Instruction> code_;
+  std::uint32_t slots_ = 0;
+  std::unordered_map<std::uint32_t, std::uint32_t> index_of_slot_;
+  std::vector<bool> leader_;
+  std::vector<std::uint32_t> block_end_;  // by leader index: last index of its block
+  std::set<std::uint32_t> entries_;       // function entries (instruction indexes)
+  std::map<std::uint32_t, std::vector<std::uint32_t>>
+      callbacks_;  // function entry -> code_addr targets
+  std::vector<Context> contexts_;
+  std::map<std::tuple<int, std::uint32_t, std::uint32_t>, int> context_ids_;
+  std::vector<Node> nodes_;
+  std::unordered_map<std::uint64_t, std::uint32_t> node_ids_;
+  std::vector<std::uint32_t> order_;  // reverse post-order
+  std::vector<std::int64_t> thresholds_;
+  std::vector<Diagnostic> errors_;
+  Report report_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::uint32_t budget_pc_ = 0;
+  bool budget_exceeded_ = false;
+};
+
+void Analysis::graph_error(std::uint32_t index, std::string message, std::string assertion) {
+  errors_.push_back(Diagnostic{code_[index].slot, std::move(message), std::move(assertion), {}});
+}
+
+Status Analysis::index_program() {
+  if (code_.empty()) return make_error("the program is empty");
+  if (auto status = isa::validate(code_); !status) return status;
+  slots_ = isa::slot_count(code_);
+  for (std::uint32_t i = 0; i < code_.size(); ++i) index_of_slot_[code_[i].slot] = i;
+  leader_.assign(code_.size() + 1, false);
+  leader_[0] = true;
+  entries_.insert(0);
+  auto target_index = [&](std::int64_t slot) -> std::uint32_t {
+    return index_of_slot_.at(static_cast<std::uint32_t>(slot));
+  };
+  std::set<std::int64_t> thresholds = {0, 1, kStackBytes, detail::kMaxPacketSize};
+  for (std::uint32_t i = 0; i < code_.size(); ++i) {
+    const isa::Instruction& insn = code_[i];
+    const isa::OpInfo& info = insn.info();
+    if (isa::is_branch(info.form)) {
+      leader_[target_index(insn.target())] = true;
+      leader_[i + 1] = true;
+    }
+    if (info.form == Form::cond_imm) {
+      for (std::int64_t d : {-1, 0, 1}) thresholds.insert(std::int64_t{insn.imm} + d);
+    }
+    if (info.form == Form::exit) leader_[i + 1] = true;
+    if (info.form == Form::call_local) {
+      const std::uint32_t t = target_index(insn.target());
+      leader_[t] = true;
+      entries_.insert(t);
+      leader_[i + 1] = true;
+    }
+    if (info.form == Form::call_helper && Checker::takes_callback(insn.imm)) {
+      leader_[i] = true;
+      leader_[i + 1] = true;
+    }
+    if (info.form == Form::lddw && info.sem == isa::Sem::code_addr) {
+      const std::int64_t slot = std::int64_t{insn.slot} + 1 + insn.imm;
+      auto it = index_of_slot_.find(static_cast<std::uint32_t>(slot));
+      if (slot < 0 || it == index_of_slot_.end()) {
+        return make_error("lddw code_addr at pc " + std::to_string(insn.slot) +
+                          " points outside the program or into an lddw");
+      }
+    }
+  }
+  // Callbacks: the code_addr targets of each function (every one of the program when the
+  // calling function has none).
+  std::vector<std::uint32_t> all_targets;
+  for (std::uint32_t i = 0; i < code_.size(); ++i) {
+    const isa::Instruction& insn = code_[i];
+    if (insn.info().form == Form::lddw && insn.info().sem == isa::Sem::code_addr) {
+      const std::uint32_t t =
+          index_of_slot_.at(static_cast<std::uint32_t>(insn.slot + 1 + insn.imm));
+      entries_.insert(t);
+      leader_[t] = true;
+    }
+  }
+  for (std::uint32_t i = 0; i < code_.size(); ++i) {
+    const isa::Instruction& insn = code_[i];
+    if (insn.info().form == Form::lddw && insn.info().sem == isa::Sem::code_addr) {
+      const std::uint32_t t =
+          index_of_slot_.at(static_cast<std::uint32_t>(insn.slot + 1 + insn.imm));
+      const std::uint32_t function = *std::prev(entries_.upper_bound(i));
+      auto& list = callbacks_[function];
+      if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+      if (std::find(all_targets.begin(), all_targets.end(), t) == all_targets.end())
+        all_targets.push_back(t);
+    }
+  }
+  for (std::uint32_t e : entries_) {
+    if (!callbacks_.count(e)) callbacks_[e] = all_targets;
+  }
+  block_end_.assign(code_.size(), 0);
+  for (std::uint32_t i = static_cast<std::uint32_t>(code_.size()); i-- > 0;) {
+    block_end_[i] = leader_[i + 1] || i + 1 == code_.size() ? i : block_end_[i + 1];
+  }
+  thresholds_.assign(thresholds.begin(), thresholds.end());
+  return {};
+}
+
+int Analysis::context_for(int parent, std::uint32_t call, std::uint32_t entry, bool callback,
+                          bool* error) {
+  auto key = std::make_tuple(parent, call, entry);
+  if (auto it = context_ids_.find(key); it != context_ids_.end()) return it->second;
+  const Context& p = contexts_[static_cast<std::size_t>(parent)];
+  *error = false;
+  if (p.depth + 1 >= kMaxFrames) {
+    graph_error(call,
+                "too many call stack frames: this call would be frame " +
+                    std::to_string(p.depth + 2) + " (at most " + std::to_string(kMaxFrames) + ")",
+                "call depth <= 8");
+    *error = true;
+    return -1;
+  }
+  for (int c = parent; c >= 0; c = contexts_[static_cast<std::size_t>(c)].parent) {
+    if (contexts_[static_cast<std::size_t>(c)].entry == entry) {
+      graph_error(call, "recursive call to the function at pc " + std::to_string(code_[entry].slot),
+                  "no recursion");
+      *error = true;
+      return -1;
+    }
+  }
+  contexts_.push_back(Context{parent, call, entry, p.depth + 1, callback});
+  const int id = static_cast<int>(contexts_.size() - 1);
+  context_ids_.emplace(key, id);
+  return id;
+}
+
+std::uint32_t Analysis::node_for(int context, std::uint32_t leader) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(context) << 32) | leader;
+  if (auto it = node_ids_.find(key); it != node_ids_.end()) return it->second;
+  Node node;
+  node.context = context;
+  node.first = leader;
+  node.last = block_end_[leader];
+  const isa::Instruction& last = code_[node.last];
+  node.callback_head = last.info().form == Form::call_helper && Checker::takes_callback(last.imm) &&
+                       node.first == node.last;
+  nodes_.push_back(std::move(node));
+  const auto id = static_cast<std::uint32_t>(nodes_.size() - 1);
+  node_ids_.emplace(key, id);
+  return id;
+}
+
+void Analysis::add_successors(std::uint32_t n) {
+  const int ctx = nodes_[n].context;
+  const std::uint32_t last = nodes_[n].last;
+  const isa::Instruction& insn = code_[last];
+  const isa::OpInfo& info = insn.info();
+  std::vector<Edge> out;
+  auto next = [&](EdgeKind kind) {
+    if (last + 1 >= code_.size()) {
+      graph_error(last, "the program falls off its end", "last instruction is exit or ja");
+      return;
+    }
+    out.push_back(Edge{node_for(ctx, last + 1), kind});
+  };
+  const Context context = contexts_[static_cast<std::size_t>(ctx)];
+  switch (info.form) {
+    case Form::jump:
+    case Form::jump_long:
+      out.push_back(
+          Edge{node_for(ctx, index_of_slot_.at(static_cast<std::uint32_t>(insn.target()))),
+               EdgeKind::fall});
+      break;
+    case Form::cond_imm:
+    case Form::cond_reg:
+      out.push_back(
+          Edge{node_for(ctx, index_of_slot_.at(static_cast<std::uint32_t>(insn.target()))),
+               EdgeKind::taken});
+      next(EdgeKind::not_taken);
+      break;
+    case Form::exit:
+      if (context.parent >= 0) {
+        if (context.callback) {
+          out.push_back(Edge{node_for(context.parent, context.call), EdgeKind::cb_return});
+        } else {
+          out.push_back(Edge{node_for(context.parent, context.call + 1), EdgeKind::ret});
+        }
+      }
+      break;
+    case Form::call_local: {
+      bool error = false;
+      const std::uint32_t entry = index_of_slot_.at(static_cast<std::uint32_t>(insn.target()));
+      const int callee = context_for(ctx, last, entry, false, &error);
+      if (callee >= 0) out.push_back(Edge{node_for(callee, entry), EdgeKind::call});
+      break;
+    }
+    default:
+      if (nodes_[n].callback_head) {
+        const std::uint32_t function = *std::prev(entries_.upper_bound(last));
+        for (std::uint32_t entry : callbacks_[function]) {
+          bool error = false;
+          const int callee = context_for(ctx, last, entry, true, &error);
+          if (callee >= 0) {
+            out.push_back(
+                Edge{node_for(callee, entry), EdgeKind::cb_enter, false, code_[entry].slot});
+          }
+        }
+        next(EdgeKind::cb_after);
+      } else {
+        next(EdgeKind::fall);
+      }
+      break;
+  }
+  nodes_[n].out = std::move(out);
+}
+
+Status Analysis::build_graph() {
+  contexts_.push_back(Context{});
+  node_for(0, 0);
+  // Iterative depth-first search: discovers the nodes, marks back edges, orders them.
+  std::vector<std::uint8_t> color;  // 0 new, 1 on the stack, 2 done
+  std::vector<std::pair<std::uint32_t, std::size_t>> stack;
+  std::vector<std::uint32_t> post;
+  auto visit = [&](std::uint32_t n) {
+    if (color.size() <= n) color.resize(n + 1, 0);
+    color[n] = 1;
+    add_successors(n);
+    stack.emplace_back(n, 0);
+  };
+  visit(0);
+  while (!stack.empty()) {
+    auto& [n, i] = stack.back();
+    if (i < nodes_[n].out.size()) {
+      Edge& e = nodes_[n].out[i++];
+      if (color.size() <= e.to) color.resize(e.to + 1, 0);
+      if (color[e.to] == 0) {
+        if (nodes_.size() > 4'000'000) {
+          budget_exceeded_ = true;
+          budget_pc_ = code_[nodes_[n].last].slot;
+          return {};
+        }
+        visit(e.to);
+      } else if (color[e.to] == 1) {
+        e.back = true;
+        nodes_[e.to].head = true;
+      }
+      continue;
+    }
+    color[n] = 2;
+    post.push_back(n);
+    stack.pop_back();
+  }
+  order_.assign(post.rbegin(), post.rend());
+  for (std::uint32_t k = 0; k < order_.size(); ++k) nodes_[order_[k]].rpo = k;
+  return {};
+}
+
+State Analysis::entry() const {
+  if (options_.entry) return *options_.entry;
+  return entry_state(*program_.type);
+}
+
+void Analysis::counter(const Edge& edge, State& s) const {
+  const Node& to = nodes_[edge.to];
+  if (!to.head || to.callback_head || s.bottom) return;
+  const Zone::Var var = Vars::loop_counter(edge.to);
+  if (edge.back) {
+    s.zone.assign(var, var, 1);
+  } else {
+    s.zone.assign_range(var, 0, 0);
+  }
+}
+
+std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, const State& in,
+                                                              Checker& checker, bool record) {
+  const Node& node = nodes_[n];
+  State s = in;
+  std::vector<std::pair<const Edge*, State>> out;
+  for (std::uint32_t i = node.first; i <= node.last && !s.bottom; ++i) {
+    const isa::Instruction& insn = code_[i];
+    if (record) {
+      std::string& text = report_.states[insn.slot];
+      if (!text.empty()) text += "\n-- another call context --\n";
+      text += s.to_string();
+    }
+    const Form form = insn.info().form;
+    const bool control = form == Form::jump || form == Form::jump_long || form == Form::exit ||
+                         form == Form::call_local;
+    if (!control) checker.step(s, insn, site(n, i));
+  }
+  if (s.bottom) return out;
+  const isa::Instruction& last = code_[node.last];
+  const Context& context = contexts_[static_cast<std::size_t>(node.context)];
+  if (last.info().form == Form::exit) {
+    if (context.parent < 0) {
+      checker.exit_program(s, last);
+      if (record && !s.bottom) report_.exit_state = report_.exit_state.join(s);
+      return out;
+    }
+    checker.exit_subprogram(s, last, context.callback);
+  }
+  for (const Edge& edge : node.out) {
+    State next = s;
+    switch (edge.kind) {
+      case EdgeKind::fall: break;
+      case EdgeKind::taken: checker.branch(next, last, true); break;
+      case EdgeKind::not_taken: checker.branch(next, last, false); break;
+      case EdgeKind::call: checker.enter_call(next); break;
+      case EdgeKind::ret: checker.return_from_call(next); break;
+      case EdgeKind::cb_enter: checker.enter_callback(next, last, edge.entry); break;
+      case EdgeKind::cb_return: checker.return_from_callback(next); break;
+      case EdgeKind::cb_after: checker.after_callback_helper(next, last); break;
+    }
+    if (next.bottom) continue;
+    counter(edge, next);
+    out.emplace_back(&edge, std::move(next));
+  }
+  return out;
+}
+
+bool Analysis::over_budget() {
+  if (++report_.steps > options_.max_steps) return true;
+  if ((report_.steps & 255) == 0) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed > options_.max_seconds) return true;
+  }
+  return false;
+}
+
+Result<Report> Analysis::run() {
+  if (!program_.type) return make_error("no program type");
+  if (auto status = index_program(); !status) return std::move(status).error();
+  if (auto status = build_graph(); !status) return std::move(status).error();
+  report_.instructions = slots_;
+  report_.blocks = nodes_.size();
+  auto budget_failure = [&](std::uint32_t pc) {
+    Report r = std::move(report_);
+    r.errors = {Diagnostic{pc,
+                           "analysis budget exceeded at pc " + std::to_string(pc),
+                           "steps <= " + std::to_string(options_.max_steps) + " and time <= " +
+                               std::to_string(static_cast<int>(options_.max_seconds)) + " s",
+                           {}}};
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return r;
+  };
+  if (budget_exceeded_) return budget_failure(budget_pc_);
+
+  const std::size_t n = nodes_.size();
+  std::vector<State> in(n, State::make_bottom());
+  std::vector<std::uint32_t> visits(n, 0);
+  Checker quiet(program_, options_, nullptr);
+  in[0] = entry();
+  // The ascending phase: a worklist in reverse post-order, widening at loop heads.
+  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> work;
+  std::vector<bool> queued(n, false);
+  auto push = [&](std::uint32_t node) {
+    if (!queued[node]) {
+      queued[node] = true;
+      work.push(nodes_[node].rpo);
+    }
+  };
+  push(0);
+  while (!work.empty()) {
+    const std::uint32_t node = order_[work.top()];
+    work.pop();
+    queued[node] = false;
+    if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
+    for (auto& [edge, state] : transfer(node, in[node], quiet, false)) {
+      State& target = in[edge->to];
+      if (target.bottom) {
+        target = std::move(state);
+        ++visits[edge->to];
+        push(edge->to);
+        continue;
+      }
+      if (state.leq(target)) continue;
+      target = nodes_[edge->to].head && visits[edge->to] >= 2 ? target.widen(state, thresholds_)
+                                                              : target.join(state);
+      ++visits[edge->to];
+      push(edge->to);
+    }
+  }
+  // The descending phase: passes in reverse post-order (Gauss-Seidel), narrowing at heads.
+  // Back edges contribute what the previous pass computed (first: the ascending result).
+  std::vector<State> back(n, State::make_bottom());
+  for (std::uint32_t node = 0; node < n; ++node) {
+    if (nodes_[node].head) back[node] = in[node];
+  }
+  for (int pass = 0; pass < 3; ++pass) {
+    std::vector<State> forward(n, State::make_bottom());
+    std::vector<State> next_back(n, State::make_bottom());
+    for (std::uint32_t node : order_) {
+      if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
+      State state = node == 0 ? entry().join(back[node]) : forward[node].join(back[node]);
+      if (nodes_[node].head) state = in[node].narrow(state);
+      in[node] = std::move(state);
+      if (in[node].bottom) continue;
+      for (auto& [edge, out] : transfer(node, in[node], quiet, false)) {
+        State& target = edge->back ? next_back[edge->to] : forward[edge->to];
+        target = target.join(out);
+      }
+    }
+    back = std::move(next_back);
+  }
+  // Checks on the final states.
+  std::vector<int> lowest(contexts_.size(), kStackBytes);
+  Checker checker(program_, options_, &errors_);
+  for (std::uint32_t node : order_) {
+    if (in[node].bottom) continue;
+    checker.reset_stack_use();
+    transfer(node, in[node], checker, options_.record_states);
+    // Attribute each frame's use to the function owning it: the context at that depth.
+    for (int c = nodes_[node].context; c >= 0; c = contexts_[static_cast<std::size_t>(c)].parent) {
+      const auto depth = static_cast<std::size_t>(contexts_[static_cast<std::size_t>(c)].depth);
+      auto& low = lowest[static_cast<std::size_t>(c)];
+      low = std::min(low, checker.lowest_stack[depth]);
+    }
+    const Node& h = nodes_[node];
+    if (options_.check_termination && h.head && !h.callback_head) {
+      const auto bound = in[node].zone.upper(Vars::loop_counter(node));
+      if (!bound || *bound > detail::kMaxLoopIterations) {
+        const std::uint32_t pc = code_[h.first].slot;
+        errors_.push_back(Diagnostic{
+            pc,
+            "the loop at pc " + std::to_string(pc) +
+                " may not terminate: its number of iterations could not be bounded" +
+                (bound ? " below " + std::to_string(detail::kMaxLoopIterations) : ""),
+            "loop@" + std::to_string(pc) + " <= " + std::to_string(detail::kMaxLoopIterations),
+            in[node].to_string(false)});
+      }
+    }
+  }
+  // The combined stack of every call chain (each frame rounded up to 32 bytes, as Linux).
+  for (std::size_t c = 1; c < contexts_.size(); ++c) {
+    int total = 0;
+    // A callback starts a chain of its own (Linux follows bpf-to-bpf calls only).
+    for (int k = static_cast<int>(c); k >= 0; k = contexts_[static_cast<std::size_t>(k)].parent) {
+      const int used = kStackBytes - lowest[static_cast<std::size_t>(k)];
+      total += (std::max(used, 1) + 31) / 32 * 32;
+      if (contexts_[static_cast<std::size_t>(k)].callback) break;
+    }
+    if (total > kStackBytes) {
+      graph_error(contexts_[c].call,
+                  "the combined stack of this call chain is " + std::to_string(total) +
+                      " bytes, more than " + std::to_string(kStackBytes),
+                  "combined stack <= 512");
+      break;
+    }
+  }
+  std::sort(errors_.begin(), errors_.end(),
+            [](const Diagnostic& a, const Diagnostic& b) { return a.pc < b.pc; });
+  errors_.erase(std::unique(errors_.begin(), errors_.end(),
+                            [](const Diagnostic& a, const Diagnostic& b) {
+                              return a.pc == b.pc && a.message == b.message;
+                            }),
+                errors_.end());
+  report_.errors = std::move(errors_);
+  report_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return std::move(report_);
+}
+
+}  // namespace
+
+State entry_state(const progtype::ProgramTypeInfo& type) {
+  State s;
+  s.stacks.resize(1);
+  s.packet_size = Scalar::unsigned_range(0, detail::kMaxPacketSize);
+  const bool has_meta = type.type == progtype::ProgramType::xdp ||
+                        type.type == progtype::ProgramType::sched_cls ||
+                        type.type == progtype::ProgramType::sched_act;
+  s.meta_offset = has_meta ? Scalar::signed_range(-4096, 0) : Scalar::constant(0);
+  zone_set(s.zone, Vars::packet_size, s.packet_size);
+  zone_set(s.zone, Vars::meta_offset, s.meta_offset);
+  s.set_reg(1, Reg::pointer(Kind::ctx, 0, Scalar::constant(0)));
+  s.set_reg(10, Reg::pointer(Kind::stack, 0, Scalar::constant(kStackBytes)));
+  return s;
+}
+
+Result<Report> verify(const ProgramView& program, const Options& options) {
+  Analysis analysis(program, options);
+  return analysis.run();
+}
+
+}  // namespace xbpf::verifier

@@ -1,0 +1,93 @@
+// The verifier: proves by abstract interpretation that a program is safe to run (memory
+// accesses inside their regions, no uninitialised reads, pointer rules, helper contracts,
+// references released, termination, return values) for its program type, or explains the
+// first property it could not prove.
+//
+// Local calls are inlined (each call site analysed in its own context, as PREVAIL does);
+// callbacks of bpf_loop and bpf_for_each_map_elem are loops around the call. The fixpoint runs
+// over basic blocks in reverse post-order with widening (with thresholds) at loop heads, then
+// descending passes with narrowing; assertions are checked on the final states.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "isa/instruction.h"
+#include "object/object.h"
+#include "progtype/progtype.h"
+#include "support/error.h"
+#include "verifier/state.h"
+
+namespace xbpf::verifier {
+
+struct Options {
+  // Every loop must be proven to terminate (its iteration count bounded).
+  bool check_termination = true;
+  // A divisor that may be zero is fine (RFC 9669 defines the result) unless this is false.
+  bool allow_division_by_zero = true;
+  // Budget: block transfers and wall-clock time; exceeding either fails the analysis with
+  // "analysis budget exceeded at pc N".
+  std::uint64_t max_steps = 4'000'000;
+  double max_seconds = 30.0;
+  // Keep the state before every instruction (for --verbose and --dot).
+  bool record_states = false;
+  // Replaces the entry state the program type implies (the YAML harness states it).
+  std::optional<State> entry;
+};
+
+struct ProgramView {
+  std::span<const isa::Instruction> code;
+  const progtype::ProgramTypeInfo* type = nullptr;
+  progtype::AttachType attach = progtype::AttachType::none;
+  // Maps referenced by lddw (src 1/2 by fd and src 5/6 by index both index this list).
+  std::span<const object::MapDefinition> maps;
+};
+
+struct Diagnostic {
+  std::uint32_t pc = 0;   // slot of the instruction
+  std::string message;    // what failed, in words
+  std::string assertion;  // the property, e.g. "r2.offset + 4 <= packet_size"
+  std::string state;      // the relevant registers and stack
+};
+
+struct Report {
+  std::vector<Diagnostic> errors;  // sorted by pc; empty when the program is safe
+  std::uint32_t instructions = 0;
+  std::size_t blocks = 0;   // basic blocks analysed, call contexts included
+  std::uint64_t steps = 0;  // block transfers
+  double seconds = 0;
+  // With record_states: the state before each instruction (slot), joined over contexts.
+  std::map<std::uint32_t, std::string> states;
+  // Exit state of the program (the join of every exit of the entry function).
+  State exit_state = State::make_bottom();
+  [[nodiscard]] bool passed() const { return errors.empty(); }
+};
+
+// The entry state of a program of `type`: r1 the context, r10 the stack.
+State entry_state(const progtype::ProgramTypeInfo& type);
+
+// Errors (Result's) only for input the verifier cannot analyse at all (an invalid program);
+// every safety problem is a Diagnostic in the report.
+Result<Report> verify(const ProgramView& program, const Options& options = {});
+
+}  // namespace xbpf::verifier
+
+namespace xbpf::verifier {
+
+// A program of a loaded object, with the object's maps.
+Result<Report> verify(const object::Object& object, const object::Program& program,
+                      const Options& options = {});
+
+// The source line BTF line info gives for `pc`, or nullptr.
+const object::LineInfo* line_for(const object::Program& program, std::uint32_t pc);
+
+// What `xbpf verify` prints for a program: "PASS xdp/fn (N instructions, T ms)", or "FAIL ..."
+// followed by the first error (every error with `all`): "file.c:LINE: pc N: message
+// (assertion)", the C source line, the instruction and the relevant state.
+std::string format_report(const object::Program& program, const Report& report, bool all = false);
+
+}  // namespace xbpf::verifier

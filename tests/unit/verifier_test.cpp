@@ -1,0 +1,234 @@
+// The verifier on small assembled programs: safe ones pass, each unsafe one fails at the
+// expected pc with the expected explanation.
+#include "verifier/verifier.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "isa/assembler.h"
+#include "object/object.h"
+#include "progtype/progtype.h"
+
+namespace xbpf::verifier {
+namespace {
+
+struct Case {
+  std::string name;
+  std::string code;
+  progtype::ProgramType type = progtype::ProgramType::xdp;
+  // Empty: must pass. Otherwise the first error's pc and a part of its message.
+  std::optional<std::uint32_t> pc = std::nullopt;
+  std::string message = {};
+};
+
+object::MapDefinition make_map(std::string name, std::uint32_t type, std::uint32_t key_size,
+                               std::uint32_t value_size, std::uint32_t max_entries) {
+  object::MapDefinition m;
+  m.name = std::move(name);
+  m.type = type;
+  m.key_size = key_size;
+  m.value_size = value_size;
+  m.max_entries = max_entries;
+  return m;
+}
+
+std::vector<object::MapDefinition> test_maps() {
+  std::vector<object::MapDefinition> maps;
+  maps.push_back(make_map("hash", 1, 4, 16, 64));
+  maps.push_back(make_map("ring", 27, 0, 0, 4096));
+  maps.push_back(make_map("locked", 2, 4, 16, 1));
+  maps[2].spin_lock_offset = 0;
+  maps.push_back(make_map(".rodata", 2, 4, 8, 1));
+  maps[3].origin = object::MapOrigin::rodata;
+  maps[3].initial_data = {'h', 'i', 0, 0, 0, 0, 0, 0};
+  maps.push_back(make_map("array", 2, 4, 8, 4));
+  return maps;
+}
+
+Report run(const Case& c) {
+  auto code = isa::assemble(c.code);
+  EXPECT_TRUE(code.ok()) << c.name << ": " << (code ? "" : code.error().to_string());
+  if (!code) return {};
+  const auto maps = test_maps();
+  ProgramView view;
+  view.code = *code;
+  view.type = progtype::program_type(c.type);
+  view.maps = maps;
+  auto report = verify(view);
+  EXPECT_TRUE(report.ok()) << c.name;
+  if (!report) return {};
+  return *report;
+}
+
+// XDP prologue: r2 = data, r3 = data_end.
+const std::string kPacket =
+    "r2 = *(u32 *)(r1 + 0)\n"
+    "r3 = *(u32 *)(r1 + 4)\n";
+
+const std::vector<Case> kSafe = {
+    {"return a constant", "r0 = 2\nexit\n"},
+    {"packet read after a bounds check", kPacket + "r4 = r2\n"
+                                                   "r4 += 14\n"
+                                                   "if r4 > r3 goto out\n"
+                                                   "r0 = *(u16 *)(r2 + 12)\n"
+                                                   "r0 &= 1\n"
+                                                   "exit\n"
+                                                   "out:\n"
+                                                   "r0 = 1\n"
+                                                   "exit\n"},
+    {"packet bounds through a variable offset", kPacket + "r0 = 1\n"
+                                                          "r5 = r2\n"
+                                                          "r5 += 20\n"
+                                                          "if r5 > r3 goto out\n"
+                                                          "r6 = *(u8 *)(r2 + 0)\n"
+                                                          "r6 &= 15\n"
+                                                          "r7 = r2\n"
+                                                          "r7 += r6\n"
+                                                          "r8 = r7\n"
+                                                          "r8 += 4\n"
+                                                          "if r8 > r3 goto out\n"
+                                                          "r0 = *(u32 *)(r7 + 0)\n"
+                                                          "r0 &= 1\n"
+                                                          "out:\n"
+                                                          "exit\n"},
+    {"map lookup with a null check",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\n"
+     "call 1\nif r0 == 0 goto out\nr1 = *(u64 *)(r0 + 8)\n*(u64 *)(r0 + 0) = r1\nout:\nr0 = 0\n"
+     "exit\n"},
+    {"copies of a nullable pointer are checked together",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\n"
+     "call 1\nr7 = r0\nif r0 == 0 goto out\nr1 = *(u64 *)(r7 + 8)\nout:\nr0 = 0\nexit\n"},
+    {"a counted loop terminates",
+     "r0 = 0\nr1 = 0\nloop:\nr0 += r1\nr1 += 1\nif r1 < 100 goto loop\nr0 = 0\nexit\n"},
+    {"a loop counter on the stack",
+     "r1 = 0\n*(u64 *)(r10 - 8) = r1\nloop:\nr1 = *(u64 *)(r10 - 8)\nr1 += 1\n"
+     "*(u64 *)(r10 - 8) = r1\nif r1 < 1000 goto loop\nr0 = 0\nexit\n"},
+    {"a spilled pointer keeps its type",
+     "*(u64 *)(r10 - 8) = r1\nr1 = 0\nr1 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r1 + 0)\nr0 = 0\n"
+     "exit\n"},
+    {"ring buffer reserve and submit",
+     "r1 = map_by_idx(1) ll\nr2 = 16\nr3 = 0\ncall 131\nif r0 == 0 goto out\nr1 = 7\n"
+     "*(u64 *)(r0 + 8) = r1\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit\n"},
+    {"spin lock around an update",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(2) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr6 = r0\nr1 = r0\ncall 93\nr1 = *(u64 *)(r6 + 8)\nr1 += 1\n"
+     "*(u64 *)(r6 + 8) = r1\nr1 = r6\ncall 94\nout:\nr0 = 0\nexit\n"},
+    {"a bpf-to-bpf call", "r1 = 5\ncall f\nr0 &= 3\nexit\nf:\nr0 = r1\nexit\n"},
+    {"global read-only data",
+     "r1 = map_val(map_by_idx(3)) + 0 ll\nr0 = *(u8 *)(r1 + 1)\nr0 = 0\nexit\n"},
+};
+
+const std::vector<Case> kUnsafe = {
+    {"uninitialised register", "r0 = r5\nexit\n", progtype::ProgramType::xdp, 0,
+     "r5 is read before it is initialised"},
+    {"uninitialised stack", "r0 = *(u64 *)(r10 - 8)\nexit\n", progtype::ProgramType::xdp, 0,
+     "not initialised"},
+    {"packet read without a bounds check", kPacket + "r0 = *(u8 *)(r2 + 0)\nexit\n",
+     progtype::ProgramType::xdp, 2, "not proven inside the packet"},
+    {"packet read one byte too far",
+     kPacket + "r4 = r2\nr4 += 14\nif r4 > r3 goto out\nr0 = *(u16 *)(r2 + 13)\nout:\nr0 = 1\n"
+               "exit\n",
+     progtype::ProgramType::xdp, 5, "not proven inside the packet"},
+    {"lookup result used before the null check",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "r0 = *(u64 *)(r0 + 0)\nexit\n",
+     progtype::ProgramType::xdp, 7, "may be NULL"},
+    {"ALU on a nullable pointer",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "r0 += 8\nif r0 == 0 goto out\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 7, "may be NULL"},
+    {"map value read past its end",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr1 = *(u64 *)(r0 + 12)\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 8, "outside the map value"},
+    {"a pointer stored into a map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\n*(u64 *)(r0 + 0) = r10\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 8, "stores a pointer"},
+    {"key not initialised", "r2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 4, "not initialised"},
+    {"returns a pointer", "r0 = r10\nexit\n", progtype::ProgramType::xdp, 1, "returns a pointer"},
+    {"return value outside the range", "r0 = 7\nexit\n", progtype::ProgramType::cgroup_skb, 1,
+     "outside [0, 1]"},
+    {"ring buffer reservation leaked",
+     "r1 = map_by_idx(1) ll\nr2 = 16\nr3 = 0\ncall 131\nr0 = 0\nexit\n", progtype::ProgramType::xdp,
+     6, "not released"},
+    {"ring buffer submitted with a moved pointer",
+     "r1 = map_by_idx(1) ll\nr2 = 16\nr3 = 0\ncall 131\nif r0 == 0 goto out\nr0 += 8\nr1 = r0\n"
+     "r2 = 0\ncall 132\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 9, "moved by"},
+    {"a helper called under a spin lock",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(2) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr6 = r0\nr1 = r0\ncall 93\ncall 5\nr1 = r6\ncall 94\nout:\nr0 = 0\n"
+     "exit\n",
+     progtype::ProgramType::xdp, 11, "while holding a bpf_spin_lock"},
+    {"exit holding a spin lock",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(2) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr1 = r0\ncall 93\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 11, "holding a bpf_spin_lock"},
+    {"an endless loop", "r0 = 0\nloop:\nr0 += 1\ngoto loop\n", progtype::ProgramType::xdp, 1,
+     "may not terminate"},
+    {"a loop whose bound is not proven",
+     "r1 = *(u32 *)(r1 + 12)\nr0 = 0\nloop:\nr0 += 1\nif r0 != r1 goto loop\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 2, "may not terminate"},
+    {"stack access below the frame", "r1 = 0\n*(u64 *)(r10 - 520) = r1\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 1, "outside the stack"},
+    {"write to read-only data",
+     "r1 = map_val(map_by_idx(3)) + 0 ll\nr2 = 0\n*(u8 *)(r1 + 0) = r2\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 3, "may not be written"},
+    {"context field read-only", "r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 1, "read-only"},
+    {"context read outside any field", "r0 = *(u32 *)(r1 + 200)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 0, "outside the context"},
+    {"helper not allowed for the type", "call 51\nr0 = 0\nexit\n",
+     progtype::ProgramType::socket_filter, 0, "may not be called by"},
+    {"mov32 of -1 is 0xffffffff, not -1",
+     "w4 = -1\nr5 = r10\nr5 += r4\nr0 = *(u8 *)(r5 + 0)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 3, "outside the stack"},
+    {"32-bit bounds applied to 64 bits",
+     "r6 = *(u32 *)(r1 + 12)\nr6 <<= 32\nr6 |= 3\nif w6 > 7 goto out\nr5 = r10\nr5 += -8\n"
+     "r5 += r6\nr0 = *(u8 *)(r5 + 0)\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 7, "outside the stack"},
+    {"recursion", "call f\nexit\nf:\ncall f\nr0 = 0\nexit\n", progtype::ProgramType::xdp, 2,
+     "recursive call"},
+    {"pointer compared with a number", "r2 = 5\nif r1 > r2 goto out\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 1, "pointers may only be compared"},
+};
+
+TEST(Verifier, SafeProgramsPass) {
+  for (const Case& c : kSafe) {
+    const Report report = run(c);
+    EXPECT_TRUE(report.passed()) << c.name << ": "
+                                 << (report.errors.empty() ? "" : report.errors[0].message);
+  }
+}
+
+TEST(Verifier, UnsafeProgramsFailWithTheExpectedMessage) {
+  for (const Case& c : kUnsafe) {
+    const Report report = run(c);
+    ASSERT_FALSE(report.passed()) << c.name << " passed";
+    EXPECT_EQ(report.errors[0].pc, *c.pc) << c.name << ": " << report.errors[0].message;
+    EXPECT_NE(report.errors[0].message.find(c.message), std::string::npos)
+        << c.name << ": " << report.errors[0].message;
+  }
+}
+
+TEST(Verifier, BudgetExceededIsReported) {
+  Case c{"budget", "r0 = 0\nr1 = 0\nloop:\nr0 += r1\nr1 += 1\nif r1 < 100 goto loop\nexit\n"};
+  auto code = isa::assemble(c.code);
+  ASSERT_TRUE(code.ok());
+  ProgramView view;
+  view.code = *code;
+  view.type = progtype::program_type(progtype::ProgramType::xdp);
+  Options options;
+  options.max_steps = 2;
+  auto report = verify(view, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->passed());
+  EXPECT_NE(report->errors[0].message.find("analysis budget exceeded at pc"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xbpf::verifier
