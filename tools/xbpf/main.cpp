@@ -15,6 +15,8 @@ Commands:
   asm FILE            assemble eBPF assembly (LLVM or conformance syntax) into bytecode
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
   prog run FILE       run a program on input data (as bpftool prog run)
+  prog dump jited FILE
+                      print the JIT's machine code for a program
   version             print the version
 
 Global options (anywhere on the line, as in bpftool):
