@@ -132,6 +132,25 @@ void call_empty(benchmark::State& bench, vm::Engine engine) {
   }
 }
 
+// The JIT's own part of call/empty/jit: its entry stub called directly, without vm::run's
+// bookkeeping (resetting the RunState, the Result<> it returns).
+void call_empty_entry(benchmark::State& bench) {
+  const std::shared_ptr<const vm::Program> program = prepare("r0 = 2\nexit\n");
+  const jit::x86_64::Image* image = program->jit();
+  if (image == nullptr) {
+    bench.SkipWithError(program->jit_unavailable().c_str());
+    return;
+  }
+  vm::RunState state;
+  std::uint64_t context = 0;
+  const std::uint64_t args[5] = {reinterpret_cast<std::uint64_t>(&context)};
+  const auto frame =
+      reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size()) + vm::kStackSize;
+  const jit::x86_64::Image::Entry entry = image->entry();
+  const void* function = image->function(0);
+  for (auto _ : bench) benchmark::DoNotOptimize(entry(args, &state, frame, function));
+}
+
 // A program array of one program that tail-calls itself until the limit: 33 tail calls per
 // run. The host's lookup is a bounds check and an index, as a prog array's.
 class SelfTailCall : public vm::Host {
@@ -232,6 +251,7 @@ void register_all() {
         ->UseManualTime()
         ->Iterations(300);
   }
+  benchmark::RegisterBenchmark("call/empty/jit-entry", call_empty_entry);
   benchmark::RegisterBenchmark("jit_generate/1000_insns", jit_generate)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("jit_compile/1000_insns", jit_compile)

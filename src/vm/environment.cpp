@@ -115,6 +115,8 @@ Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Inst
         jit::x86_64::compile(*program, options);
     if (image) {
       program->jit_ = std::move(*image);
+      program->jit_entry_ = program->jit_->entry();
+      program->jit_main_ = program->jit_->function(0);
     } else {
       program->jit_unavailable_ = image.error().message;
     }
@@ -133,18 +135,10 @@ std::uint64_t stack_top(const RunState& state) {
   return reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
 }
 
-// Enters JITed code at `function` with a frame 512 bytes below `caller_frame`.
-Result<std::uint64_t> run_jit(const Program& program, const void* function,
-                              std::span<const std::uint64_t> args, std::uint64_t caller_frame,
-                              RunState& state) {
-  const jit::x86_64::Image* image = program.jit();
-  std::uint64_t regs[5] = {};
-  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
-  const std::uint64_t r0 = image->entry()(regs, &state, caller_frame, function);
+// Turns the reason JITed code stopped for into the interpreter's error. Out of line: the
+// run path stays small.
+[[gnu::noinline]] Result<std::uint64_t> jit_stopped(RunState& state) {
   RunState::JitScratch& scratch = state.jit_scratch;
-  if (scratch.error == 0) [[likely]] {
-    return r0;
-  }
   const auto stop = static_cast<jit::x86_64::Stop>(scratch.error);
   const auto slot = static_cast<std::ptrdiff_t>(scratch.slot);
   scratch.error = 0;
@@ -166,26 +160,63 @@ Result<std::uint64_t> run_jit(const Program& program, const void* function,
   return detail::fault_at(slot, "JITed code stopped for an unknown reason");
 }
 
-Error jit_unavailable(const Program& program) {
+// Enters JITed code at `function` with a frame 512 bytes below `caller_frame`.
+Result<std::uint64_t> run_jit(const Program& program, const void* function,
+                              std::span<const std::uint64_t> args, std::uint64_t caller_frame,
+                              RunState& state) {
+  std::uint64_t regs[5] = {};
+  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
+  const std::uint64_t r0 = program.jit()->entry()(regs, &state, caller_frame, function);
+  if (state.jit_scratch.error == 0) [[likely]] {
+    return r0;
+  }
+  return jit_stopped(state);
+}
+
+[[gnu::noinline]] Error jit_unavailable(const Program& program) {
   return make_error("the JIT is not available: " + program.jit_unavailable());
 }
 
 }  // namespace
 
-Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
-                          RunState& state, Engine engine) {
+namespace {
+
+void reset_for_run(const Program& program, RunState& state, Engine engine) {
   state.instructions_executed = 0;
   state.tail_calls = 0;
   state.reset_failure();
   state.engine = engine;
   state.program = &program;
+}
+
+[[gnu::noinline]] Result<std::uint64_t> run_interpreted(const Program& program,
+                                                        std::span<const std::uint64_t> args,
+                                                        RunState& state, Engine engine) {
+  reset_for_run(program, state, engine);
   const std::uint64_t top = stack_top(state);
-  if (engine == Engine::jit) {
-    if (program.jit() == nullptr) return jit_unavailable(program);
-    return run_jit(program, program.jit()->function(0), args, top + kStackSize, state);
-  }
   return engine == Engine::interpreter ? detail::run_fast(program, 0, args, top, 0, state)
                                        : detail::run_checked(program, 0, args, top, 0, state);
+}
+
+}  // namespace
+
+// The JIT's path is kept short (a hook calls this per packet): the program's entry in one
+// load, the interpreters and the error paths out of line.
+Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
+                          RunState& state, Engine engine) {
+  if (engine != Engine::jit) return run_interpreted(program, args, state, engine);
+  if (program.jit_main_ == nullptr) [[unlikely]] {
+    return jit_unavailable(program);
+  }
+  reset_for_run(program, state, engine);
+  std::uint64_t regs[5] = {};
+  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
+  const std::uint64_t r0 =
+      program.jit_entry_(regs, &state, stack_top(state) + kStackSize, program.jit_main_);
+  if (state.jit_scratch.error == 0) [[likely]] {
+    return r0;
+  }
+  return jit_stopped(state);
 }
 
 Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot,

@@ -129,6 +129,12 @@ class Program {
   std::vector<bool> entries_;
   std::shared_ptr<const jit::x86_64::Image> jit_;
   std::string jit_unavailable_;
+  // Copied out of jit_ so that a run reaches the code in one load.
+  std::uint64_t (*jit_entry_)(const std::uint64_t*, RunState*, std::uint64_t,
+                              const void*) = nullptr;
+  const void* jit_main_ = nullptr;
+  friend Result<std::uint64_t> run(const Program&, std::span<const std::uint64_t>, RunState&,
+                                   Engine);
 };
 
 // True unless XBPF_JIT=off (or 0, no, false) forbids executable memory in this process.

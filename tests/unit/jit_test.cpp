@@ -119,6 +119,52 @@ TEST(Jit, ArithmeticAndBranchesMatchTheInterpreter) {
   EXPECT_GT(compared, 5000);
 }
 
+// Variable shifts take another path without BMI2 (through cl, which is r4): compiled both
+// ways here whatever this CPU has, run through the image's entry directly.
+TEST(Jit, ShiftsWithAndWithoutBmi2MatchTheInterpreter) {
+  int compared = 0;
+  for (const isa::OpInfo& row : isa::all_ops()) {
+    if (row.form != Form::alu_reg ||
+        (row.sem != isa::Sem::lsh && row.sem != isa::Sem::rsh && row.sem != isa::Sem::arsh)) {
+      continue;
+    }
+    for (const Instruction& sample : test::instruction_samples(row)) {
+      for (const auto& set : value_sets()) {
+        std::uint64_t values[10];
+        std::copy(set.begin(), set.end(), values);
+        for (std::uint8_t count_reg : {std::uint8_t{4}, std::uint8_t{2}}) {
+          Instruction insn = sample;
+          if (insn.src != 10 && insn.dst != count_reg) insn.src = count_reg;  // r4 is rcx
+          vm::Environment environment;
+          environment.jit_allowed = false;
+          Result<std::shared_ptr<const vm::Program>> program =
+              vm::Program::create(probe(insn, values), environment);
+          ASSERT_TRUE(program.ok()) << program.error().to_string();
+          vm::RunState state;
+          Result<std::uint64_t> expected = vm::run(**program, {}, state, vm::Engine::interpreter);
+          ASSERT_TRUE(expected.ok());
+          for (bool bmi2 : {false, true}) {
+            if (bmi2 && !host_has_bmi2()) continue;
+            Options options;
+            options.bmi2 = bmi2;
+            Result<std::shared_ptr<const Image>> image = compile(**program, options);
+            ASSERT_TRUE(image.ok()) << image.error().to_string();
+            const std::uint64_t args[5] = {};
+            const auto top =
+                reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
+            const std::uint64_t got =
+                (*image)->entry()(args, &state, top + vm::kStackSize, (*image)->function(0));
+            EXPECT_EQ(got, *expected) << row.name << " dst r" << int(insn.dst) << " src r"
+                                      << int(insn.src) << (bmi2 ? " (bmi2)" : " (cl)");
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 200);
+}
+
 // For each row: a program with the instruction second (after `r0 = 0`), so that its machine
 // code can be told apart from the function prologue.
 std::vector<Instruction> program_for(const isa::OpInfo& row) {
@@ -246,12 +292,16 @@ TEST(Jit, Win64CodeKeepsRsiRdiAndPassesArgumentsItsWay) {
   sysv.abi = Abi::sysv;
   const std::string w = hex(generate(**program, win64).code);
   const std::string s = hex(generate(**program, sysv).code);
-  // Entry: rsi and rdi are callee-saved on Win64 only.
-  EXPECT_EQ(w.rfind("55535756415441554156415748", 0), 0U) << w;  // push rbp rbx rdi rsi r12-r15
-  EXPECT_EQ(s.rfind("555341544155415641574883ec08", 0), 0U) << s;
-  // Arguments arrive in rcx, rdx, r8, r9 (Win64) or rdi, rsi, rdx, rcx (System V).
-  EXPECT_NE(w.find("4989d4"), std::string::npos);  // mov r12, rdx (the RunState)
-  EXPECT_NE(s.find("4989f4"), std::string::npos);  // mov r12, rsi
+  // Entry: rsi and rdi are callee-saved on Win64 only; the stub saves them and r12, then
+  // takes the RunState from the second argument register (rdx, or rsi on System V).
+  EXPECT_EQ(w.rfind("575641544989d4", 0), 0U) << w;  // push rdi; push rsi; push r12; mov r12, rdx
+  EXPECT_EQ(s.rfind("41544989f4", 0), 0U) << s;      // push r12; mov r12, rsi
+  // The frame (r8 / rdx) and the function (r9 / rcx): lea r10, [frame - 512]; mov r11, fn.
+  EXPECT_NE(w.find("4d8d9000feffff4d89cb"), std::string::npos) << w;
+  EXPECT_NE(s.find("4c8d9200feffff4989cb"), std::string::npos) << s;
+  // The outer entry saves rbx, r13-r15 and rbp, the other callee-saved registers.
+  EXPECT_NE(w.find("53415541564157554c89d5"), std::string::npos);  // pushes; mov rbp, r10
+  EXPECT_NE(s.find("53415541564157554c89d5"), std::string::npos);
   // Helper call: 32 bytes of shadow space, r5 and the RunState on the stack, r1..r4 moved.
   EXPECT_NE(w.find("4883ec30"), std::string::npos);    // sub rsp, 48 (in the prologue)
   EXPECT_NE(w.find("4c89442420"), std::string::npos);  // mov [rsp + 32], r8

@@ -403,7 +403,8 @@ TEST(RuntimeKernelDiff, ProgramsMatchLinux) {
             << summary.runs_equal << " of " << summary.runs_compared << " runs equal), "
             << summary.maps_compared << " maps compared after the runs, "
             << summary.jit_runs_compared
-            << " runs equal on the JIT, objects by CPU version:" << versions.str() << "\n";
+            << " successful runs identical on the JIT, objects by CPU version:" << versions.str()
+            << "\n";
   for (const std::string& skipped : summary.skipped)
     std::cout << "[ skipped  ] " << skipped << "\n";
 }

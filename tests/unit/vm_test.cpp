@@ -111,6 +111,31 @@ TEST(Vm, LocalCallsPreserveR6ToR9AndGetTheirOwnFrame) {
   EXPECT_EQ(*run_both(*program), 18U);
 }
 
+TEST(Vm, RunningIntoAFunctionContinuesWithoutANewFrame) {
+  // Found by the differential fuzzer: after the call returns, main runs on into f's code
+  // (validation allows it) and f's exit ends main.
+  auto program = prepare(R"(
+    call f
+    r0 *= 0
+  f:
+    r0 += 5
+    exit
+  )");
+  ASSERT_TRUE(program);
+  EXPECT_EQ(*run_both(*program), 5U);
+  // The same through a jump to the next instruction (the fuzzer's second find).
+  auto jumping = prepare(R"(
+    call f
+    r0 *= 0
+    goto +0
+  f:
+    r0 += 5
+    exit
+  )");
+  ASSERT_TRUE(jumping);
+  EXPECT_EQ(*run_both(*jumping), 5U);
+}
+
 TEST(Vm, CallDepthIsLimitedToEightFrames) {
   // f calls itself `depth` more times: 1 + 1 + depth frames in all.
   auto recursion = [](int depth) {

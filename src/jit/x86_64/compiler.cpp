@@ -100,14 +100,24 @@ class Generator {
     a_.reserve(256 + code.size() * 12);
     Listing listing;
     listing.functions.assign(slots, Listing::kNone);
+    listing.entries.assign(slots, Listing::kNone);
     listing.offsets.resize(code.size());
     entry_stub();
     for (std::size_t i = 0; i < code.size(); ++i) {
       const isa::Instruction& insn = code[i];
       listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
       if (program_.is_function_entry(insn.slot)) {
+        // Code that runs into a function (possible in unverified programs) continues with
+        // its first instruction, as in the interpreter: it must not run the prologue.
+        if (i > 0 && falls_through(code[i - 1])) {
+          slot_ = code[i - 1].slot;
+          jump(std::nullopt, insn.slot);
+        }
+        listing.entries[insn.slot] = static_cast<std::uint32_t>(a_.size());
+        const std::size_t to_body = outer_prologue();
         listing.functions[insn.slot] = static_cast<std::uint32_t>(a_.size());
         prologue();
+        patch_to_here(to_body);
         if (insn.slot == 0) listing.tail_entry = static_cast<std::uint32_t>(a_.size());
       }
       slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
@@ -158,15 +168,17 @@ class Generator {
 
   static Mem state(std::int32_t offset) { return Mem{kState, offset}; }
 
+  static bool falls_through(const isa::Instruction& insn) {
+    const Form form = insn.info().form;
+    if (form == Form::jump || form == Form::jump_long) return insn.target() == insn.slot + 1;
+    return form != Form::exit;
+  }
+
   void patch(std::size_t at, std::size_t target) {
     a_.patch32(at, static_cast<std::int32_t>(static_cast<std::int64_t>(target) -
                                              static_cast<std::int64_t>(at + 4)));
   }
   void patch_to_here(std::size_t at) { patch(at, a_.size()); }
-  void jump_to_slot(std::size_t at, std::int64_t slot) {
-    fixups_.push_back({at, static_cast<std::uint32_t>(slot), false});
-  }
-
   // Whether the jump at the current slot to `target` takes the 2-byte form: the previous
   // pass's layout puts the target well within reach (NOP padding moves code by up to 31
   // bytes; a wrong guess is caught at the fixup, and the next pass makes that jump long).
@@ -232,24 +244,29 @@ class Generator {
     const Reg run_state = win64_ ? Reg::rdx : Reg::rsi;
     const Reg frame = win64_ ? Reg::r8 : Reg::rdx;
     const Reg function = win64_ ? Reg::r9 : Reg::rcx;
+    // rbx, rbp, r13-r15 are saved by the function's outer entry (outer_prologue); the stub
+    // saves the other callee-saved registers the code uses. One or three pushes: rsp % 16
+    // == 0 at the call.
     for (Reg reg : saved_by_stub()) a_.push(reg);
-    a_.alu(Alu::sub, Width::b64, Reg::rsp, 8);  // rsp % 16 == 0 at the call below
     a_.mov(Width::b64, kState, run_state);
-    a_.mov(Width::b64, Reg::rbp, frame);
+    a_.lea(Reg::r10, Mem{frame, -kFrame});
     a_.mov(Width::b64, Reg::r11, function);
     a_.mov(Width::b64, Reg::rax, args);
     for (int i = 1; i <= 5; ++i) a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
-    for (int i : {0, 6, 7, 8, 9}) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
+    a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
     a_.store(Width::b64, state(layout_.scratch_stack_pointer), Reg::rsp);
     a_.call(Reg::r11);
     return_ = a_.size();
-    a_.alu(Alu::add, Width::b64, Reg::rsp, 8);
     const std::vector<Reg> saved = saved_by_stub();
     for (auto it = saved.rbegin(); it != saved.rend(); ++it) a_.pop(*it);
     a_.ret();
-    // An error: the cold path stored why; unwind every frame at once.
+    // An error: the cold path stored why; unwind every frame at once, restoring what the
+    // outer entry saved just below the return address.
     fail_return_ = a_.size();
     a_.load(Width::b64, Reg::rsp, state(layout_.scratch_stack_pointer));
+    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * 6});
+    for (int i : {10, 9, 8, 7, 6}) a_.pop(kRegs[i]);
+    a_.alu(Alu::add, Width::b64, Reg::rsp, 8);  // the return address
     patch(a_.jmp_rel32(), return_);
     // A legacy packet load out of bounds ends the program with r0 = 0.
     packet_return_ = a_.size();
@@ -259,10 +276,19 @@ class Generator {
   }
 
   std::vector<Reg> saved_by_stub() const {
-    if (win64_) {
-      return {Reg::rbp, Reg::rbx, Reg::rdi, Reg::rsi, Reg::r12, Reg::r13, Reg::r14, Reg::r15};
-    }
-    return {Reg::rbp, Reg::rbx, Reg::r12, Reg::r13, Reg::r14, Reg::r15};
+    if (win64_) return {Reg::rdi, Reg::rsi, Reg::r12};
+    return {Reg::r12};
+  }
+
+  // Where the entry stub enters a function: the prologue's pushes save the native caller's
+  // registers, r10 comes from the stub (in r10), r6-r9 start at zero as in the interpreter.
+  // Ends with a jump past the ordinary prologue that follows.
+  std::size_t outer_prologue() {
+    for (int i : {6, 7, 8, 9, 10}) a_.push(kRegs[i]);
+    a_.mov(Width::b64, Reg::rbp, Reg::r10);
+    for (int i : {6, 7, 8, 9}) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
+    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, kWin64Outgoing);
+    return a_.jmp_rel32();
   }
 
   // Every eBPF function: r6-r9 and r10 saved (the caller's), a new 512-byte frame.
@@ -480,6 +506,10 @@ class Generator {
   // Variable shifts take their count in cl (rcx is r4). x86 masks the count to 63 or 31, as
   // eBPF does.
   void shift_by_register(Shift op, Width w, Reg dst, Reg src) {
+    if (options_.bmi2) {
+      a_.shiftx(op, w, dst, dst, src);
+      return;
+    }
     if (src == Reg::rcx) {
       a_.shift_cl(op, w, dst);
       return;

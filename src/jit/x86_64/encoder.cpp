@@ -177,6 +177,18 @@ void Encoder::shift_cl(Shift op, Width width, Reg dst) {
   modrm_reg(static_cast<unsigned>(op), dst);
 }
 
+void Encoder::shiftx(Shift op, Width width, Reg dst, Reg src, Reg count) {
+  // VEX.LZ.{66,F3,F2}.0F38.W{0,1} F7 /r: ModRM.reg = dst, ModRM.rm = src, VEX.vvvv = count.
+  const unsigned pp = op == Shift::shl ? 1 : op == Shift::sar ? 2 : 3;
+  byte(0xc4);
+  byte(static_cast<std::uint8_t>(((index(dst) >> 3) ^ 1) << 7 | 1 << 6 |
+                                 ((index(src) >> 3) ^ 1) << 5 | 0x02));
+  byte(static_cast<std::uint8_t>((width == Width::b64 ? 0x80 : 0) | ((~index(count) & 15) << 3) |
+                                 pp));
+  byte(0xf7);
+  modrm_reg(index(dst), src);
+}
+
 void Encoder::neg(Width width, Reg dst) {
   prefix(width, 0, index(dst));
   byte(0xf7);

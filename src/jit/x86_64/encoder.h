@@ -91,6 +91,8 @@ class Encoder {
   void imul(Width width, Reg dst, Reg src, std::int32_t imm);
   void shift(Shift op, Width width, Reg dst, std::uint8_t count);
   void shift_cl(Shift op, Width width, Reg dst);
+  // BMI2 shlx / shrx / sarx: dst = src shifted by count (any register; no flags).
+  void shiftx(Shift op, Width width, Reg dst, Reg src, Reg count);
   void neg(Width width, Reg dst);
   void div(Width width, Reg divisor);   // unsigned rdx:rax / divisor
   void idiv(Width width, Reg divisor);  // signed

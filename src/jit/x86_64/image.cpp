@@ -41,6 +41,11 @@ Abi native_abi() {
 #endif
 }
 
+bool host_has_bmi2() {
+  static const bool has = __builtin_cpu_supports("bmi2") != 0;
+  return has;
+}
+
 Image::~Image() { platform::free_code(pages_, mapped_size_); }
 
 Listing generate(const vm::Program& program, const Options& options) {
@@ -73,9 +78,11 @@ Result<std::shared_ptr<const Image>> compile(const vm::Program& program, const O
   XBPF_TRY(platform::make_executable(pages, mapped));
   image->entry_ = reinterpret_cast<Image::Entry>(reinterpret_cast<std::uintptr_t>(memory));
   image->tail_entry_ = memory + listing.tail_entry;
+  image->entries_.assign(listing.entries.size(), nullptr);
   for (std::size_t slot = 0; slot < listing.functions.size(); ++slot) {
     if (listing.functions[slot] != Listing::kNone) {
       image->functions_[slot] = memory + listing.functions[slot];
+      image->entries_[slot] = memory + listing.entries[slot];
     }
   }
   image->offsets_ = std::move(listing.offsets);

@@ -17,6 +17,7 @@ namespace xbpf::jit::x86_64 {
 // The native calling convention the code follows: System V (Linux) or Win64 (Windows).
 enum class Abi : std::uint8_t { sysv, win64 };
 Abi native_abi();
+bool host_has_bmi2();
 
 struct Options {
   Abi abi = native_abi();
@@ -24,6 +25,9 @@ struct Options {
   // the key, and recombined at run time.
   bool blind = false;
   std::uint64_t seed = 0;  // blinding keys; 0: random
+  // Variable shifts with BMI2's shlx/shrx/sarx (one instruction, any count register), as
+  // Linux's JIT does where the CPU has them; otherwise through cl.
+  bool bmi2 = host_has_bmi2();
 };
 
 // Machine code in memory that is read+execute only (written, then flipped: never W+X).
@@ -39,9 +43,9 @@ class Image {
   using Entry = std::uint64_t (*)(const std::uint64_t* args, vm::RunState* state,
                                   std::uint64_t caller_frame, const void* function);
   [[nodiscard]] Entry entry() const { return entry_; }
-  // The prologue of the function starting at `slot`, or nullptr when none starts there.
+  // Where entry() enters the function starting at `slot`, or nullptr when none starts there.
   [[nodiscard]] const void* function(std::uint64_t slot) const {
-    return slot < functions_.size() ? functions_[slot] : nullptr;
+    return slot < entries_.size() ? entries_[slot] : nullptr;
   }
   // Where a tail call into this program lands: past the main function's prologue.
   [[nodiscard]] const void* tail_entry() const { return tail_entry_; }
@@ -57,14 +61,15 @@ class Image {
  private:
   friend Result<std::shared_ptr<const Image>> compile(const vm::Program&, const Options&);
   Image() = default;
-  std::uint8_t* pages_ = nullptr;  // the mapping
+  std::uint8_t* pages_ = nullptr;   // the mapping
   std::uint8_t* memory_ = nullptr;  // the code, inside it
   std::size_t mapped_size_ = 0;
   std::size_t code_size_ = 0;
   std::size_t body_end_ = 0;
   Entry entry_ = nullptr;
   const void* tail_entry_ = nullptr;
-  std::vector<const void*> functions_;
+  std::vector<const void*> functions_;  // per slot: the prologue local calls (callx) use
+  std::vector<const void*> entries_;    // per slot: the outer entry
   std::vector<std::uint32_t> offsets_;
 };
 
@@ -77,6 +82,7 @@ struct Listing {
   std::vector<std::uint8_t> code;
   std::vector<std::uint32_t> offsets;    // per instruction
   std::vector<std::uint32_t> functions;  // per slot: the function prologue, or kNone
+  std::vector<std::uint32_t> entries;    // per slot: where the entry stub enters, or kNone
   std::uint32_t tail_entry = 0;
   std::size_t body_end = 0;
   std::vector<std::uint32_t> slot_code;  // per slot: its code past any prologue
