@@ -398,7 +398,8 @@ void map_op_kernel(benchmark::State& bench, const MapOp& op) {
 
 void register_all() {
   const std::pair<vm::Engine, const char*> engines[] = {{vm::Engine::interpreter, "interp"},
-                                                        {vm::Engine::checked, "checked"}};
+                                                        {vm::Engine::checked, "checked"},
+                                                        {vm::Engine::jit, "jit"}};
   for (const SharedProgram& shared : kShared) {
     const std::string prefix = std::string("shared/") + shared.name + "/";
     for (const auto& [engine, engine_name] : engines) {

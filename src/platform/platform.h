@@ -41,6 +41,13 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const st
 void* allocate_low(std::size_t size);
 void free_low(void* memory, std::size_t size);
 
+// Executable memory, never writable and executable at once (W^X): allocate_code() returns
+// `size` bytes readable and writable, page-aligned (nullptr when none is available); the
+// caller writes the code there, then make_executable() turns the pages read+execute for good.
+void* allocate_code(std::size_t size);
+Status make_executable(void* memory, std::size_t size);
+void free_code(void* memory, std::size_t size);
+
 // The calling process and thread, as bpf_get_current_pid_tgid reports them, and the
 // process's short name (bpf_get_current_comm, at most 15 characters).
 std::uint32_t process_id();

@@ -91,6 +91,8 @@ const LoadedMap* LoadedObject::find_map(std::string_view name) const {
 
 Runtime::Runtime(RuntimeOptions options)
     : possible_cpus_(options.possible_cpus != 0 ? options.possible_cpus : platform::cpu_count()),
+      jit_(options.jit),
+      jit_blind_(options.jit_blind),
       trace_(std::move(options.trace_output)) {}
 
 Runtime::~Runtime() = default;
@@ -208,6 +210,8 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     }
     vm::Environment environment;
     environment.host = host;
+    environment.jit_allowed = jit_;
+    environment.jit_blind = jit_blind_;
     for (const isa::Instruction& insn : program.instructions) {
       if (insn.op != isa::Op::call_helper) continue;
       const std::int32_t id = insn.imm;

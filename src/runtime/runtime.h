@@ -69,6 +69,11 @@ struct RuntimeOptions {
   // Where bpf_trace_printk writes: "" for the trace pipe in the state directory, "-" for
   // standard error, or a file.
   std::string trace_output;
+  // JIT policy for the programs this runtime loads (vm::Environment::jit_allowed, jit_blind):
+  // jit = false forbids executable memory, as XBPF_JIT=off does for the whole process;
+  // programs then run on the interpreters only. jit_blind blinds their constants.
+  bool jit = true;
+  bool jit_blind = false;
 };
 
 struct LoadOptions {
@@ -101,6 +106,8 @@ class Runtime final : public MapRegistry {
  private:
   std::uint32_t next_id() { return ++last_id_; }
   unsigned possible_cpus_;
+  bool jit_;
+  bool jit_blind_;
   TracePipe trace_;
   std::atomic<std::uint32_t> last_id_{0};
   mutable std::mutex mutex_;

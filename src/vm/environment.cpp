@@ -1,5 +1,7 @@
 // Program preparation (validation, lddw resolution, threaded code) and the run entry point.
 #include "isa/syntax.h"
+#include "jit/x86_64/jit.h"
+#include "platform/platform.h"
 #include "vm/interpreter_internal.h"
 
 namespace xbpf::vm {
@@ -15,6 +17,11 @@ Result<std::uint64_t> Host::resolve_lddw(const isa::Instruction& insn) {
 const Program* Host::tail_call_target(std::uint64_t, std::uint64_t) { return nullptr; }
 
 namespace {
+
+bool env_flag(const char* name) {
+  const std::optional<std::string> value = platform::environment_variable(name);
+  return value && (*value == "1" || *value == "on" || *value == "yes" || *value == "true");
+}
 
 Location at(const isa::Instruction& insn) {
   Location where;
@@ -97,19 +104,119 @@ Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Inst
       program->entries_[static_cast<std::size_t>(insn.target())] = true;
     }
   }
+  if (!environment.jit_allowed) {
+    program->jit_unavailable_ = "the runtime forbids JIT compilation";
+  } else if (!jit_permitted()) {
+    program->jit_unavailable_ = "XBPF_JIT=off forbids JIT compilation";
+  } else {
+    jit::x86_64::Options options;
+    options.blind = environment.jit_blind || env_flag("XBPF_JIT_BLIND");
+    Result<std::shared_ptr<const jit::x86_64::Image>> image =
+        jit::x86_64::compile(*program, options);
+    if (image) {
+      program->jit_ = std::move(*image);
+      program->jit_entry_ = program->jit_->entry();
+      program->jit_main_ = program->jit_->function(0);
+    } else {
+      program->jit_unavailable_ = image.error().message;
+    }
+  }
   return std::shared_ptr<const Program>(std::move(program));
 }
 
-Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
-                          RunState& state, Engine engine) {
+bool jit_permitted() {
+  const std::optional<std::string> value = platform::environment_variable("XBPF_JIT");
+  return !value || !(*value == "off" || *value == "0" || *value == "no" || *value == "false");
+}
+
+namespace {
+
+std::uint64_t stack_top(const RunState& state) {
+  return reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
+}
+
+// Turns the reason JITed code stopped for into the interpreter's error. Out of line: the
+// run path stays small.
+[[gnu::noinline]] Result<std::uint64_t> jit_stopped(RunState& state) {
+  RunState::JitScratch& scratch = state.jit_scratch;
+  const auto stop = static_cast<jit::x86_64::Stop>(scratch.error);
+  const auto slot = static_cast<std::ptrdiff_t>(scratch.slot);
+  scratch.error = 0;
+  switch (stop) {
+    case jit::x86_64::Stop::helper_failed: {
+      if (!state.failed()) break;
+      Error error = state.take_failure();
+      if (!error.where.instruction) error.where.instruction = static_cast<std::size_t>(slot);
+      return error;
+    }
+    case jit::x86_64::Stop::call_depth:
+      return detail::fault_at(slot,
+                              "call depth exceeds " + std::to_string(kMaxCallDepth) + " frames");
+    case jit::x86_64::Stop::bad_callx:
+      return detail::fault_at(slot, "callx target " + to_hex(scratch.value) +
+                                        " is neither a function entry nor an available helper");
+    case jit::x86_64::Stop::none: break;
+  }
+  return detail::fault_at(slot, "JITed code stopped for an unknown reason");
+}
+
+// Enters JITed code at `function` with a frame 512 bytes below `caller_frame`.
+Result<std::uint64_t> run_jit(const Program& program, const void* function,
+                              std::span<const std::uint64_t> args, std::uint64_t caller_frame,
+                              RunState& state) {
+  std::uint64_t regs[5] = {};
+  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
+  const std::uint64_t r0 = program.jit()->entry()(regs, &state, caller_frame, function);
+  if (state.jit_scratch.error == 0) [[likely]] {
+    return r0;
+  }
+  return jit_stopped(state);
+}
+
+[[gnu::noinline]] Error jit_unavailable(const Program& program) {
+  return make_error("the JIT is not available: " + program.jit_unavailable());
+}
+
+}  // namespace
+
+namespace {
+
+void reset_for_run(const Program& program, RunState& state, Engine engine) {
   state.instructions_executed = 0;
   state.tail_calls = 0;
-  state.failure.reset();
+  state.reset_failure();
   state.engine = engine;
   state.program = &program;
-  const auto top = reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
+}
+
+[[gnu::noinline]] Result<std::uint64_t> run_interpreted(const Program& program,
+                                                        std::span<const std::uint64_t> args,
+                                                        RunState& state, Engine engine) {
+  reset_for_run(program, state, engine);
+  const std::uint64_t top = stack_top(state);
   return engine == Engine::interpreter ? detail::run_fast(program, 0, args, top, 0, state)
                                        : detail::run_checked(program, 0, args, top, 0, state);
+}
+
+}  // namespace
+
+// The JIT's path is kept short (a hook calls this per packet): the program's entry in one
+// load, the interpreters and the error paths out of line.
+Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
+                          RunState& state, Engine engine) {
+  if (engine != Engine::jit) return run_interpreted(program, args, state, engine);
+  if (program.jit_main_ == nullptr) [[unlikely]] {
+    return jit_unavailable(program);
+  }
+  reset_for_run(program, state, engine);
+  std::uint64_t regs[5] = {};
+  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
+  const std::uint64_t r0 =
+      program.jit_entry_(regs, &state, stack_top(state) + kStackSize, program.jit_main_);
+  if (state.jit_scratch.error == 0) [[likely]] {
+    return r0;
+  }
+  return jit_stopped(state);
 }
 
 Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot,
@@ -118,13 +225,27 @@ Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot
   if (program == nullptr || !program->is_function_entry(function_slot)) {
     return make_error("callback " + to_hex(function_slot) + " is not a function of the program");
   }
-  if (state.depth + 1 >= kMaxCallDepth) {
+  // The frame the helper's caller published (JITed code publishes the frame only: its depth
+  // follows from it).
+  const std::uint64_t frame_pointer = state.frame_pointer;
+  const std::size_t depth =
+      state.engine == Engine::jit
+          ? static_cast<std::size_t>((stack_top(state) - frame_pointer) / kStackSize)
+          : state.depth;
+  if (depth + 1 >= kMaxCallDepth) {
     return make_error("call depth exceeds " + std::to_string(kMaxCallDepth) +
                       " frames (in a callback)");
   }
+  if (state.engine == Engine::jit) {
+    const std::uint64_t stack_pointer = state.jit_scratch.stack_pointer;
+    Result<std::uint64_t> result =
+        run_jit(*program, program->jit()->function(function_slot), args, frame_pointer, state);
+    state.jit_scratch.stack_pointer = stack_pointer;
+    state.frame_pointer = frame_pointer;
+    state.program = program;
+    return result;
+  }
   // The callee may change the published frame; the helper's caller needs it back.
-  const std::uint64_t frame_pointer = state.frame_pointer;
-  const std::size_t depth = state.depth;
   Result<std::uint64_t> result =
       state.engine == Engine::interpreter
           ? detail::run_fast(*program, function_slot, args, frame_pointer - kStackSize, depth + 1,
@@ -138,12 +259,18 @@ Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot
 }
 
 std::string_view engine_name(Engine engine) {
-  return engine == Engine::interpreter ? "interp" : "interp-checked";
+  switch (engine) {
+    case Engine::interpreter: return "interp";
+    case Engine::checked: return "interp-checked";
+    case Engine::jit: return "jit";
+  }
+  return "?";
 }
 
 std::optional<Engine> parse_engine(std::string_view name) {
   if (name == "interp" || name == "interpreter") return Engine::interpreter;
   if (name == "interp-checked" || name == "checked") return Engine::checked;
+  if (name == "jit") return Engine::jit;
   return std::nullopt;
 }
 

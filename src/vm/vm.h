@@ -1,5 +1,6 @@
 // The eBPF virtual machine: programs prepared once, then run by the interpreter (fast or
-// checked mode). The runtime fills the helper table and resolves map references.
+// checked mode) or as x86-64 machine code from the JIT (src/jit/x86_64/). The runtime fills
+// the helper table and resolves map references.
 #pragma once
 
 #include <array>
@@ -24,6 +25,13 @@ inline constexpr std::size_t kMaxHelpers = 512;      // helper ids are below thi
 
 class RunState;
 class Program;
+}  // namespace xbpf::vm
+
+namespace xbpf::jit::x86_64 {
+class Image;
+}  // namespace xbpf::jit::x86_64
+
+namespace xbpf::vm {
 
 // A helper receives r1..r5 and the running program's state; its result goes to r0.
 using Helper = std::uint64_t (*)(std::uint64_t r1, std::uint64_t r2, std::uint64_t r3,
@@ -47,6 +55,12 @@ struct Environment {
   // Indexed by helper id; a null entry is an unavailable helper.
   std::array<Helper, kMaxHelpers> helpers{};
   Host* host = nullptr;  // optional
+  // JIT policy. Program::create compiles the program to machine code unless jit_allowed is
+  // false or XBPF_JIT=off (no executable memory at all: the interpreters run instead).
+  // jit_blind (or XBPF_JIT_BLIND=1) blinds constants: no immediate of the program appears
+  // verbatim in the machine code (for untrusted programs).
+  bool jit_allowed = true;
+  bool jit_blind = false;
 
   void set_helper(std::int32_t id, Helper helper) {
     helpers.at(static_cast<std::size_t>(id)) = helper;
@@ -71,7 +85,7 @@ struct alignas(16) Slot {
 };
 static_assert(sizeof(Slot) == 16);
 
-enum class Engine { interpreter, checked };
+enum class Engine { interpreter, checked, jit };
 
 // A program ready to run: validated, lddw pseudo sources resolved, helpers checked against the
 // environment, threaded code built for both interpreter modes. Immutable and shareable: any
@@ -91,6 +105,16 @@ class Program {
     return slot < entries_.size() && entries_[slot];
   }
 
+  // The 64-bit value an lddw at `slot` loads (pseudo sources resolved).
+  [[nodiscard]] std::uint64_t wide_value(std::size_t slot) const {
+    return static_cast<std::uint32_t>(fast_[slot].imm) |
+           (static_cast<std::uint64_t>(static_cast<std::uint32_t>(fast_[slot + 1].imm)) << 32);
+  }
+
+  // The machine code, or nullptr when the JIT did not run (jit_unavailable() says why).
+  [[nodiscard]] const jit::x86_64::Image* jit() const { return jit_.get(); }
+  [[nodiscard]] const std::string& jit_unavailable() const { return jit_unavailable_; }
+
   // Internal to the interpreter.
   [[nodiscard]] const Slot* code(Engine engine) const {
     return engine == Engine::interpreter ? fast_.data() : checked_.data();
@@ -103,7 +127,18 @@ class Program {
   std::vector<Slot> fast_;
   std::vector<Slot> checked_;
   std::vector<bool> entries_;
+  std::shared_ptr<const jit::x86_64::Image> jit_;
+  std::string jit_unavailable_;
+  // Copied out of jit_ so that a run reaches the code in one load.
+  std::uint64_t (*jit_entry_)(const std::uint64_t*, RunState*, std::uint64_t,
+                              const void*) = nullptr;
+  const void* jit_main_ = nullptr;
+  friend Result<std::uint64_t> run(const Program&, std::span<const std::uint64_t>, RunState&,
+                                   Engine);
 };
+
+// True unless XBPF_JIT=off (or 0, no, false) forbids executable memory in this process.
+bool jit_permitted();
 
 // Why a checked run stopped.
 struct Fault {
@@ -140,10 +175,23 @@ class RunState {
   std::uint64_t instructions_executed = 0;
   std::uint32_t tail_calls = 0;
 
-  // A helper stops the program by setting this (a bad argument, a fault in a callback); the
-  // run then returns the error, located at the helper call.
-  std::optional<Error> failure;
-  void fail(Error error) { failure = std::move(error); }
+  // A helper stops the program with fail() (a bad argument, a fault in a callback); the run
+  // then returns the error, located at the helper call.
+  void fail(Error error) {
+    failure_ = std::move(error);
+    failed_ = 1;
+  }
+  [[nodiscard]] bool failed() const { return failed_ != 0; }
+  [[nodiscard]] const std::optional<Error>& failure() const { return failure_; }
+  Error take_failure() {
+    Error error = std::move(*failure_);
+    reset_failure();
+    return error;
+  }
+  void reset_failure() {
+    failure_.reset();
+    failed_ = 0;
+  }
 
   // Published by the interpreter at every helper call, for call_function(): the running
   // program, engine, frame pointer and call depth.
@@ -155,7 +203,19 @@ class RunState {
   // Stack memory for all frames, highest frame first. Exposed for diagnostics.
   alignas(16) std::array<std::uint8_t, kStackSize * kMaxCallDepth> stack{};
 
+  // Internal to JITed code, which reaches it through a register: how to unwind and why.
+  struct JitScratch {
+    std::uint64_t stack_pointer = 0;  // the native stack at entry, for unwinding on errors
+    std::uint64_t value = 0;          // the offending value (a bad callx target)
+    std::uint32_t error = 0;          // 0, or why the code stopped
+    std::uint32_t slot = 0;           // where
+    std::uint8_t packet_fault = 0;    // a legacy packet load out of bounds: r0 = 0, stop
+  } jit_scratch;
+
  private:
+  friend struct RunStateLayout;
+  std::optional<Error> failure_;
+  std::uint8_t failed_ = 0;  // failure_ has a value; a byte JITed code tests after helper calls
   std::vector<Region> regions_;
   std::span<const std::uint8_t> packet_;
 };

@@ -1,7 +1,8 @@
-// Differential fuzzing of the interpreter: any bytes that decode and validate run first in the
-// checked mode (bounded memory, bounded instructions); when that run completes, the fast mode
-// runs from the identical starting state (same buffers, same stack) and must return the same
-// r0 and leave every byte of memory the same.
+// Differential fuzzing of the interpreter and the JIT: any bytes that decode and validate run
+// first in the checked mode (bounded memory, bounded instructions); when that run completes,
+// the fast mode and the JIT (constants blinded on odd inputs) run from the identical starting
+// state (same buffers, same stack) and must return the same r0 and leave every byte of
+// memory the same.
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -19,8 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       isa::decode_and_validate(std::span(data + kMemory, size - kMemory));
   if (!program.ok()) return 0;
   testing::ConformanceHost host;
-  Result<std::shared_ptr<const vm::Program>> prepared =
-      vm::Program::create(*program, host.environment());
+  vm::Environment environment = host.environment();
+  environment.jit_blind = (size & 1) != 0;
+  Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(*program, environment);
   if (!prepared.ok()) return 0;
 
   std::vector<std::uint8_t> memory(kMemory);
@@ -48,6 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Outcome fast = run_once(vm::Engine::interpreter);
   if (!fast.r0.ok() || *fast.r0 != *checked.r0) std::abort();
   if (fast.memory != checked.memory || fast.host != checked.host || fast.stack != checked.stack)
+    std::abort();
+  if ((*prepared)->jit() == nullptr) std::abort();
+  const Outcome jitted = run_once(vm::Engine::jit);
+  if (!jitted.r0.ok() || *jitted.r0 != *checked.r0) std::abort();
+  if (jitted.memory != checked.memory || jitted.host != checked.host ||
+      jitted.stack != checked.stack)
     std::abort();
   return 0;
 }

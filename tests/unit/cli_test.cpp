@@ -290,6 +290,55 @@ TEST_F(Cli, ProgRunRunsObjectsAndDumpsMaps) {
               "hello 42 from xbpf\n){4}"));
 }
 
+TEST_F(Cli, ProgRunOnTheJitAndDumpJited) {
+  const std::string object = program_object("cli_trace");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  platform::set_environment_variable("XBPF_STATE_DIR", (dir_ / "state").string());
+  const std::string packet = file("packet.bin", std::string(64, '\x11'));
+  platform::ProcessResult run = xbpf(
+      {"prog", "run", object, "data_in", packet, "engine", "jit", "repeat", "2", "--dump-maps"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(Matches(run.out,
+                      "Return value: 2, duration \\(average\\): [0-9]+ns\n"
+                      "map 'runs' \\(array, id [0-9]+\\):\n"
+                      "key: 00 00 00 00  value: 02 00 00 00 00 00 00 00\n[^]*"));
+  // The interpreter's hash of the same program, on the same input: the same retval.
+  platform::ProcessResult raw =
+      xbpf({"prog", "run", file("one.s", "r0 = 41\nr0 += 1\nexit\n"), "engine", "jit"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_TRUE(Matches(raw.out, "Return value: 42, duration: [0-9]+ns\n"));
+
+  platform::ProcessResult dump = xbpf({"prog", "dump", "jited", object});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_TRUE(Matches(dump.out,
+                      "hello \\([0-9]+ bytes of x86-64 for [0-9]+ instructions\\):\n"
+                      "<entry>:\n"
+                      " +0:  (41 54 49 89 f4|57 56 41 54 49) [^]*"));
+  EXPECT_TRUE(Matches(dump.out, "[^]*\n; insn 0: [rw]1 = 0\n +[0-9a-f]+:  53 41 55 [^]*"));
+  EXPECT_THAT(dump.out, HasSubstr("; insn 4: r1 = map_by_idx(0) ll\n"));
+  EXPECT_THAT(dump.out, HasSubstr("<out-of-line>:\n"));
+  platform::ProcessResult json = xbpf({"-j", "prog", "dump", "jited", object, "name", "hello"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("{\"insn\":1,\"text\":\"*(u32 *)(r10 - 4) = r1\",\"offset\":"));
+  EXPECT_THAT(json.out, HasSubstr(",\"opcodes\":\"89 7d fc\"}"));  // mov [rbp - 4], edi
+  platform::ProcessResult help = xbpf({"prog", "run", "--help"});
+  EXPECT_THAT(help.out, HasSubstr("or jit (x86-64 machine code"));
+
+  // XBPF_JIT=off forbids executable memory: asking for the JIT fails clearly, the default
+  // engine still runs.
+  platform::set_environment_variable("XBPF_JIT", "off");
+  platform::ProcessResult off = xbpf({"prog", "run", object, "data_in", packet, "engine", "jit"});
+  platform::ProcessResult dump_off = xbpf({"prog", "dump", "jited", object});
+  platform::ProcessResult fallback = xbpf({"prog", "run", object, "data_in", packet});
+  platform::set_environment_variable("XBPF_JIT", "on");
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_THAT(off.err, HasSubstr("the JIT is not available: XBPF_JIT=off forbids JIT compilation"));
+  EXPECT_EQ(dump_off.exit_code, 1);
+  EXPECT_THAT(dump_off.err, HasSubstr("the JIT is not available"));
+  EXPECT_EQ(fallback.exit_code, 0) << fallback.err;
+  EXPECT_THAT(fallback.out, HasSubstr("Return value: 2"));
+}
+
 TEST_F(Cli, ProgRunRefusesBadObjectInput) {
   const std::string object = program_object("cli_trace");
   if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
@@ -335,37 +384,41 @@ TEST(ConformancePlugin, PassesThePublicSuiteThroughItsProtocol) {
     }
     return text;
   };
-  int checked = 0;
-  for (const fs::directory_entry& entry : fs::directory_iterator(*shared / "conformance")) {
-    if (entry.path().extension() != ".data") continue;
-    Result<testing::ConformanceTest> test =
-        testing::parse_conformance(*read_text_file(entry.path().string()), entry.path().string());
-    ASSERT_TRUE(test.ok()) << test.error().to_string();
-    std::vector<std::uint8_t> program;
-    if (!test->assembly.empty()) {
-      isa::AssembleOptions options;
-      options.syntax = isa::Syntax::conformance;
-      Result<std::vector<isa::Instruction>> assembled = isa::assemble(test->assembly, options);
-      ASSERT_TRUE(assembled.ok()) << entry.path() << ": " << assembled.error().to_string();
-      program = isa::encode(*assembled);
-    } else {
-      program = *test->raw;
+  for (const char* engine : {"", "jit"}) {
+    SCOPED_TRACE(std::string("engine ") + (*engine ? engine : "(default)"));
+    int checked = 0;
+    for (const fs::directory_entry& entry : fs::directory_iterator(*shared / "conformance")) {
+      if (entry.path().extension() != ".data") continue;
+      Result<testing::ConformanceTest> test =
+          testing::parse_conformance(*read_text_file(entry.path().string()), entry.path().string());
+      ASSERT_TRUE(test.ok()) << test.error().to_string();
+      std::vector<std::uint8_t> program;
+      if (!test->assembly.empty()) {
+        isa::AssembleOptions options;
+        options.syntax = isa::Syntax::conformance;
+        Result<std::vector<isa::Instruction>> assembled = isa::assemble(test->assembly, options);
+        ASSERT_TRUE(assembled.ok()) << entry.path() << ": " << assembled.error().to_string();
+        program = isa::encode(*assembled);
+      } else {
+        program = *test->raw;
+      }
+      std::vector<std::string> argv = {plugin};
+      if (*engine) argv.insert(argv.end(), {"--engine", engine});
+      if (!test->memory.empty()) argv.push_back(encode(test->memory));
+      Result<platform::ProcessResult> run = run_tool(argv, encode(program));
+      ASSERT_TRUE(run.ok());
+      if (test->result) {
+        EXPECT_EQ(run->exit_code, 0) << entry.path() << ": " << run->err;
+        std::optional<ParsedNumber> r0 = parse_number("0x" + std::string(trim(run->out)));
+        ASSERT_TRUE(r0) << entry.path() << ": " << run->out;
+        EXPECT_EQ(r0->magnitude, *test->result) << entry.path();
+      } else {
+        EXPECT_NE(run->exit_code, 0) << entry.path();
+      }
+      ++checked;
     }
-    std::vector<std::string> argv = {plugin};
-    if (!test->memory.empty()) argv.push_back(encode(test->memory));
-    Result<platform::ProcessResult> run = run_tool(argv, encode(program));
-    ASSERT_TRUE(run.ok());
-    if (test->result) {
-      EXPECT_EQ(run->exit_code, 0) << entry.path() << ": " << run->err;
-      std::optional<ParsedNumber> r0 = parse_number("0x" + std::string(trim(run->out)));
-      ASSERT_TRUE(r0) << entry.path() << ": " << run->out;
-      EXPECT_EQ(r0->magnitude, *test->result) << entry.path();
-    } else {
-      EXPECT_NE(run->exit_code, 0) << entry.path();
-    }
-    ++checked;
+    EXPECT_EQ(checked, 225);
   }
-  EXPECT_EQ(checked, 225);
 }
 
 TEST(ConformancePlugin, ReportsBadInput) {

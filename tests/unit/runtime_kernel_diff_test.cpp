@@ -179,6 +179,7 @@ struct Summary {
   unsigned cpu = 0;  // where both sides run (per-CPU maps and values then agree)
   int runs_compared = 0;
   int runs_equal = 0;
+  int jit_runs_compared = 0;
   std::map<std::string, int> objects_by_version;
   std::vector<std::string> skipped;
 };
@@ -198,21 +199,6 @@ long fill_kernel_device_maps(const LoadedObject& ours, const kernel::KernelObjec
     if (updated != 0) return updated;
   }
   return 0;
-}
-
-// Every (key, value) of an xbpf map as user space sees it, sorted (hash orders differ).
-std::vector<std::pair<Bytes, Bytes>> sorted_entries(Map& map) {
-  std::vector<std::pair<Bytes, Bytes>> out;
-  Bytes key(std::max<std::uint32_t>(map.spec().key_size, 1)), next(key.size()),
-      value(map.user_value_size());
-  const void* previous = nullptr;
-  while (map.get_next_key(previous, next.data()) == 0 && out.size() < 100000) {
-    if (map.user_lookup(next.data(), value.data(), 0) == 0) out.emplace_back(next, value);
-    key = next;
-    previous = key.data();
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // After the runs, the maps whose contents both sides define the same way must hold the same
@@ -281,6 +267,10 @@ void compare_object(const std::filesystem::path& path, Summary& summary) {
                               ")");
     return;
   }
+  // The same object run by the JIT, input for input: it must agree with the interpreter.
+  Result<XbpfObject> jitted = load_xbpf(path, kernel::possible_cpus());
+  ASSERT_TRUE(jitted.ok()) << jitted.error().to_string();
+  ASSERT_EQ(fill_device_maps(*jitted->object), 0) << file;
   ASSERT_EQ(fill_device_maps(*ours->object), 0) << file;
   ASSERT_EQ(fill_kernel_device_maps(*ours->object, *theirs), 0)
       << file << ": the kernel refused lo in a device map";
@@ -308,6 +298,19 @@ void compare_object(const std::filesystem::path& path, Summary& summary) {
       options.repeat = input.repeat;
       options.cpu = summary.cpu;
       Result<TestRunResult> a = test_run(*program, options);
+      TestRunOptions jit_options = options;
+      jit_options.engine = vm::Engine::jit;
+      const LoadedProgram* jit_program = jitted->object->find_program(program->name);
+      ASSERT_NE(jit_program, nullptr);
+      Result<TestRunResult> j = test_run(*jit_program, jit_options);
+      EXPECT_EQ(a.ok(), j.ok()) << "the JIT disagrees: " << (a ? "" : a.error().to_string())
+                                << (j ? "" : j.error().to_string());
+      if (a && j) {
+        ++summary.jit_runs_compared;
+        EXPECT_EQ(a->retval, j->retval) << "the JIT disagrees";
+        EXPECT_EQ(a->data_out, j->data_out) << "the JIT disagrees";
+        EXPECT_EQ(a->ctx_out, j->ctx_out) << "the JIT disagrees";
+      }
 
       kernel::TestRunOptions kernel_options;
       kernel_options.data_in = input.data_in;
@@ -360,6 +363,8 @@ void compare_object(const std::filesystem::path& path, Summary& summary) {
   }
   if (any) {
     compare_maps(file, *ours->object, *theirs, summary);
+    EXPECT_EQ(map_snapshot(*ours->object), map_snapshot(*jitted->object))
+        << file << ": the maps differ after the JIT's runs";
     const std::string name = path.filename().string();
     const std::size_t v = name.rfind(".v");
     summary.objects_by_version[v == std::string::npos ? "default" : name.substr(v + 1, 2)]++;
@@ -396,8 +401,10 @@ TEST(RuntimeKernelDiff, ProgramsMatchLinux) {
   std::cout << "[ summary  ] compared with Linux: " << summary.programs_compared.size()
             << " programs, " << runtime_programs << " of them from runtime_*.bpf.c ("
             << summary.runs_equal << " of " << summary.runs_compared << " runs equal), "
-            << summary.maps_compared
-            << " maps compared after the runs, objects by CPU version:" << versions.str() << "\n";
+            << summary.maps_compared << " maps compared after the runs, "
+            << summary.jit_runs_compared
+            << " successful runs identical on the JIT, objects by CPU version:" << versions.str()
+            << "\n";
   for (const std::string& skipped : summary.skipped)
     std::cout << "[ skipped  ] " << skipped << "\n";
 }

@@ -24,6 +24,7 @@ struct Outcome {
   std::uint32_t retval = 0;
   Bytes data_out;
   Bytes ctx_out;
+  std::map<std::string, std::vector<std::pair<Bytes, Bytes>>> maps;
 };
 
 class RuntimePrograms : public ::testing::TestWithParam<int> {
@@ -40,13 +41,16 @@ class RuntimePrograms : public ::testing::TestWithParam<int> {
     return true;
   }
 
-  // Runs a program of the loaded object on a fresh copy of it with each engine; both must
-  // agree. The checked mode's outcome is returned.
+  // Runs a program of the loaded object on a fresh copy of it with each engine (the fast and
+  // checked interpreters, the JIT); all must agree on the return value, the output packet
+  // and context, and the maps afterwards. The checked mode's outcome is returned.
   Outcome run(const std::string& object, const std::string& program, const Bytes& data_in,
               const Bytes& ctx_in = {}) {
-    Outcome outcomes[2];
-    const vm::Engine engines[2] = {vm::Engine::interpreter, vm::Engine::checked};
-    for (int i = 0; i < 2; ++i) {
+    constexpr int kEngines = 3;
+    Outcome outcomes[kEngines];
+    const vm::Engine engines[kEngines] = {vm::Engine::interpreter, vm::Engine::checked,
+                                          vm::Engine::jit};
+    for (int i = 0; i < kEngines; ++i) {
       if (!load(object)) {
         ADD_FAILURE() << object << " could not be loaded";
         return {};
@@ -66,11 +70,17 @@ class RuntimePrograms : public ::testing::TestWithParam<int> {
                       << "): " << result.error().to_string();
         return {};
       }
-      outcomes[i] = {result->retval, result->data_out, result->ctx_out};
+      outcomes[i] = {result->retval, result->data_out, result->ctx_out,
+                     map_snapshot(*loaded_.object)};
     }
-    EXPECT_EQ(outcomes[0].retval, outcomes[1].retval) << program << ": the engines disagree";
-    EXPECT_EQ(outcomes[0].data_out, outcomes[1].data_out) << program << ": the engines disagree";
-    EXPECT_EQ(outcomes[0].ctx_out, outcomes[1].ctx_out) << program << ": the engines disagree";
+    for (int i = 1; i < kEngines; ++i) {
+      const std::string label =
+          program + ": " + std::string(vm::engine_name(engines[i])) + " and interp disagree";
+      EXPECT_EQ(outcomes[0].retval, outcomes[i].retval) << label;
+      EXPECT_EQ(outcomes[0].data_out, outcomes[i].data_out) << label;
+      EXPECT_EQ(outcomes[0].ctx_out, outcomes[i].ctx_out) << label;
+      EXPECT_TRUE(outcomes[0].maps == outcomes[i].maps) << label << " on the maps";
+    }
     return outcomes[1];
   }
 

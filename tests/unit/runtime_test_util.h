@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -145,6 +147,40 @@ inline std::int32_t slot_at(const Bytes& packet, std::size_t slot,
   const std::size_t at = base + 4 * slot;
   if (at + 4 <= packet.size()) std::memcpy(&value, packet.data() + at, 4);
   return value;
+}
+
+// Every (key, value) of an xbpf map as user space sees it, sorted (hash orders differ).
+inline std::vector<std::pair<Bytes, Bytes>> sorted_entries(Map& map) {
+  std::vector<std::pair<Bytes, Bytes>> out;
+  Bytes key(std::max<std::uint32_t>(map.spec().key_size, 1)), next(key.size()),
+      value(map.user_value_size());
+  const void* previous = nullptr;
+  while (map.get_next_key(previous, next.data()) == 0 && out.size() < 100000) {
+    if (map.user_lookup(next.data(), value.data(), 0) == 0) out.emplace_back(next, value);
+    key = next;
+    previous = key.data();
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The contents of an object's maps whose contents depend only on what the programs did
+// (arrays, hashes, per-CPU maps, LPM tries, global data), by map name: two engines running
+// the same programs on the same inputs must leave them equal.
+inline std::map<std::string, std::vector<std::pair<Bytes, Bytes>>> map_snapshot(
+    const LoadedObject& object) {
+  std::map<std::string, std::vector<std::pair<Bytes, Bytes>>> out;
+  for (const LoadedMap& map : object.maps()) {
+    switch (map.map->type()) {
+      case MapType::array:
+      case MapType::percpu_array:
+      case MapType::hash:
+      case MapType::percpu_hash:
+      case MapType::lpm_trie: out[map.name] = sorted_entries(*map.map); break;
+      default: break;
+    }
+  }
+  return out;
 }
 
 }  // namespace xbpf::runtime::test

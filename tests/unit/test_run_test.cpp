@@ -324,3 +324,38 @@ TEST(TestRun, HelpersAreCheckedAgainstTheProgramType) {
 
 }  // namespace
 }  // namespace xbpf::runtime
+
+namespace xbpf::runtime {
+namespace {
+
+TEST(TestRun, TheRuntimeOptionForbidsTheJit) {
+  const object::Object source = object_with(ProgramType::xdp, "r0 = 2\nexit\n");
+  RuntimeOptions forbid{2, "-"};
+  forbid.jit = false;
+  Runtime runtime(forbid);
+  Result<std::shared_ptr<LoadedObject>> object = runtime.load(source);
+  ASSERT_TRUE(object.ok()) << object.error().to_string();
+  const LoadedProgram& program = *(*object)->programs().front();
+  EXPECT_EQ(program.code->jit(), nullptr);
+  TestRunOptions options;
+  options.data_in = frame(64);
+  options.engine = vm::Engine::jit;
+  Result<TestRunResult> refused = test_run(program, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().to_string(),
+              HasSubstr("the JIT is not available: the runtime forbids JIT compilation"));
+  options.engine = vm::Engine::interpreter;
+  Result<TestRunResult> interpreted = test_run(program, options);
+  ASSERT_TRUE(interpreted.ok()) << interpreted.error().to_string();
+  EXPECT_EQ(interpreted->retval, 2U);
+
+  Loaded allowed = load(ProgramType::xdp, "r0 = 2\nexit\n");
+  EXPECT_NE(allowed.program().code->jit(), nullptr);
+  options.engine = vm::Engine::jit;
+  Result<TestRunResult> jitted = test_run(allowed.program(), options);
+  ASSERT_TRUE(jitted.ok()) << jitted.error().to_string();
+  EXPECT_EQ(jitted->retval, 2U);
+}
+
+}  // namespace
+}  // namespace xbpf::runtime

@@ -30,14 +30,24 @@ std::shared_ptr<const Program> prepare(std::string_view source,
   return program.ok() ? *program : nullptr;
 }
 
+// Runs on the fast and checked interpreters and the JIT; all three must agree, errors too.
 Result<std::uint64_t> run_both(const Program& program, std::span<const std::uint64_t> args = {}) {
-  RunState fast_state, checked_state;
+  RunState fast_state, checked_state, jit_state;
   Result<std::uint64_t> fast = run(program, args, fast_state, Engine::interpreter);
   Result<std::uint64_t> checked = run(program, args, checked_state, Engine::checked);
+  Result<std::uint64_t> jitted = run(program, args, jit_state, Engine::jit);
   EXPECT_EQ(fast.ok(), checked.ok());
+  EXPECT_EQ(fast.ok(), jitted.ok());
   if (fast.ok() && checked.ok()) {
     EXPECT_EQ(*fast, *checked);
   }
+  if (fast.ok() && jitted.ok()) {
+    EXPECT_EQ(*fast, *jitted) << "the JIT disagrees";
+  }
+  if (!fast.ok() && !jitted.ok()) {
+    EXPECT_EQ(fast.error().to_string(), jitted.error().to_string()) << "the JIT disagrees";
+  }
+  if (!jitted.ok() && fast.ok()) ADD_FAILURE() << jitted.error().to_string();
   return fast;
 }
 
@@ -99,6 +109,31 @@ TEST(Vm, LocalCallsPreserveR6ToR9AndGetTheirOwnFrame) {
   ASSERT_TRUE(program);
   // 6 (read by the callee) + 6 (r6 restored) + 6 (caller's slot untouched).
   EXPECT_EQ(*run_both(*program), 18U);
+}
+
+TEST(Vm, RunningIntoAFunctionContinuesWithoutANewFrame) {
+  // Found by the differential fuzzer: after the call returns, main runs on into f's code
+  // (validation allows it) and f's exit ends main.
+  auto program = prepare(R"(
+    call f
+    r0 *= 0
+  f:
+    r0 += 5
+    exit
+  )");
+  ASSERT_TRUE(program);
+  EXPECT_EQ(*run_both(*program), 5U);
+  // The same through a jump to the next instruction (the fuzzer's second find).
+  auto jumping = prepare(R"(
+    call f
+    r0 *= 0
+    goto +0
+  f:
+    r0 += 5
+    exit
+  )");
+  ASSERT_TRUE(jumping);
+  EXPECT_EQ(*run_both(*jumping), 5U);
 }
 
 TEST(Vm, CallDepthIsLimitedToEightFrames) {
@@ -222,6 +257,11 @@ TEST(Vm, TailCallsStopAfter33) {
   r0 = run(*host.programs[0], args, checked, Engine::checked);
   ASSERT_TRUE(r0.ok());
   EXPECT_EQ(*r0, 34U);
+  RunState jitted;
+  r0 = run(*host.programs[0], args, jitted, Engine::jit);
+  ASSERT_TRUE(r0.ok()) << r0.error().to_string();
+  EXPECT_EQ(*r0, 34U);
+  EXPECT_EQ(jitted.tail_calls, kMaxTailCalls);
 }
 
 TEST(Vm, CheckedModeReportsOutOfBoundsWithTheNearestRegion) {
@@ -317,17 +357,20 @@ TEST(Vm, AtomicsAreAtomicAcrossThreads) {
   ASSERT_TRUE(program);
   alignas(8) std::uint64_t counters[3] = {};
   const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(counters)};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      RunState state;
-      ASSERT_TRUE(run(*program, args, state, Engine::interpreter).ok());
-    });
+  for (Engine engine : {Engine::interpreter, Engine::jit}) {
+    counters[0] = counters[1] = counters[2] = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        RunState state;
+        ASSERT_TRUE(run(*program, args, state, engine).ok());
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    EXPECT_EQ(counters[0], 40000U) << engine_name(engine);
+    EXPECT_EQ(counters[1], 40000U) << engine_name(engine);
+    EXPECT_EQ(counters[2] & 0xffffffff, 40000U) << engine_name(engine);
   }
-  for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(counters[0], 40000U);
-  EXPECT_EQ(counters[1], 40000U);
-  EXPECT_EQ(counters[2] & 0xffffffff, 40000U);
 }
 
 TEST(Vm, LegacyPacketLoadsReadBigEndianAndStopOutOfBounds) {
@@ -344,14 +387,22 @@ TEST(Vm, LegacyPacketLoadsReadBigEndianAndStopOutOfBounds) {
   )");
   ASSERT_TRUE(program);
   std::uint8_t packet[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
-  RunState state;
-  state.set_packet(packet);
-  EXPECT_EQ(*run(*program, {}, state, Engine::interpreter), 0U);
+  for (Engine engine : {Engine::interpreter, Engine::jit}) {
+    RunState state;
+    state.set_packet(packet);
+    EXPECT_EQ(*run(*program, {}, state, engine), 0U) << engine_name(engine);
 
-  auto in_bounds =
-      prepare("r0 = *(u16 *)skb[2]\nr7 = r0\nr1 = 1\nr0 = *(u32 *)skb[r1 + 1]\nr0 += r7\nexit");
-  ASSERT_TRUE(in_bounds);
-  EXPECT_EQ(*run(*in_bounds, {}, state, Engine::interpreter), 0x33445566U + 0x3344U);
+    auto in_bounds =
+        prepare("r0 = *(u16 *)skb[2]\nr7 = r0\nr1 = 1\nr0 = *(u32 *)skb[r1 + 1]\nr0 += r7\nexit");
+    ASSERT_TRUE(in_bounds);
+    EXPECT_EQ(*run(*in_bounds, {}, state, engine), 0x33445566U + 0x3344U) << engine_name(engine);
+    // r1..r5 survive the load, as the interpreter keeps them.
+    auto kept = prepare(
+        "r1 = 11\nr2 = 22\nr3 = 33\nr4 = 44\nr5 = 55\nr0 = *(u8 *)skb[0]\nr0 += r1\n"
+        "r0 += r2\nr0 += r3\nr0 += r4\nr0 += r5\nexit");
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(*run(*kept, {}, state, engine), 0x11U + 165) << engine_name(engine);
+  }
 }
 
 TEST(Vm, ProgramsRunOnManyThreadsAtOnce) {
@@ -374,7 +425,8 @@ TEST(Vm, ProgramsRunOnManyThreadsAtOnce) {
       for (int i = 0; i < 200; ++i) {
         RunState state;
         const std::uint64_t args[1] = {t};
-        Result<std::uint64_t> r0 = run(*program, args, state, Engine::interpreter);
+        const Engine engine = i % 2 == 0 ? Engine::interpreter : Engine::jit;
+        Result<std::uint64_t> r0 = run(*program, args, state, engine);
         if (!r0.ok() || *r0 != t * 499500) ++wrong;
       }
     });
@@ -487,10 +539,81 @@ TEST(Vm, CallbacksCountTowardsTheCallDepth) {
   )",
                          environment);
   ASSERT_TRUE(program);
-  RunState state;
-  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::interpreter);
+  for (Engine engine : {Engine::interpreter, Engine::jit}) {
+    RunState state;
+    Result<std::uint64_t> r0 = run(*program, {}, state, engine);
+    ASSERT_FALSE(r0.ok());
+    EXPECT_THAT(r0.error().to_string(), HasSubstr("call depth exceeds 8 frames"))
+        << engine_name(engine);
+  }
+}
+
+std::uint64_t failing_helper(std::uint64_t r1, std::uint64_t, std::uint64_t, std::uint64_t,
+                             std::uint64_t, RunState& state) {
+  if (r1 == 3) state.fail(make_error("helper refuses 3"));
+  return r1 * 2;
+}
+
+TEST(Vm, AHelperFailureStopsTheProgramOnEveryEngine) {
+  Environment environment;
+  environment.set_helper(9, failing_helper);
+  auto program = prepare(R"(
+    r1 = 2
+    call 9
+    r6 = r0
+    r1 = 3
+    call 9
+    r0 = 77
+    exit
+  )",
+                         environment);
+  ASSERT_TRUE(program);
+  Result<std::uint64_t> r0 = run_both(*program);
   ASSERT_FALSE(r0.ok());
-  EXPECT_THAT(r0.error().to_string(), HasSubstr("call depth exceeds 8 frames"));
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("insn 4"));
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("helper refuses 3"));
+  // The state is clean for the next run.
+  RunState state;
+  EXPECT_FALSE(run(*program, {}, state, Engine::jit).ok());
+  EXPECT_FALSE(state.failed());
+}
+
+TEST(Vm, AHelperFailureInsideACallbackStopsTheJitProgram) {
+  Environment environment;
+  environment.set_helper(181, loop_helper);
+  environment.set_helper(9, failing_helper);
+  auto program = prepare(R"(
+    r1 = 5
+    r2 = code_addr(cb) ll
+    r3 = 0
+    call 181
+    r0 = 0
+    exit
+  cb:
+    call leaf          # a local call inside the callback: the error unwinds both frames
+    exit
+  leaf:
+    call 9             # fails when r1 (the index) is 3
+    exit
+  )",
+                         environment);
+  ASSERT_TRUE(program);
+  Result<std::uint64_t> r0 = run_both(*program);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("helper refuses 3"));
+}
+
+TEST(Vm, RequestingTheJitWhenForbiddenFailsClearly) {
+  Environment environment;
+  environment.jit_allowed = false;
+  auto program = prepare("r0 = 1\nexit", environment);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(program->jit(), nullptr);
+  RunState state;
+  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::jit);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_THAT(r0.error().to_string(), HasSubstr("the JIT is not available"));
+  EXPECT_EQ(*run(*program, {}, state, Engine::interpreter), 1U);
 }
 
 TEST(Vm, UnresolvedPseudoLddwIsRefused) {

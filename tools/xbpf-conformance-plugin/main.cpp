@@ -1,7 +1,9 @@
 // xbpf-conformance-plugin: runs one program for the bpf_conformance runner.
 //
-//   xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked] [--elf]
+//   xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit] [--elf]
 //
+// The engine defaults to $XBPF_CONFORMANCE_ENGINE, else interp (the bpf_conformance runner
+// passes no options of its own: the variable selects the JIT there).
 // MEMORY is the input as hex bytes ("01  02  ff  "); the program's bytes arrive on standard
 // input in the same encoding (or, with --elf, an ELF object whose section .text or xdp holds
 // the function main). Prints r0 in hex and exits 0, or prints the error and exits 1.
@@ -12,6 +14,7 @@
 
 #include "isa/instruction.h"
 #include "object/elf.h"
+#include "platform/platform.h"
 #include "support/text.h"
 #include "testing/conformance.h"
 
@@ -65,6 +68,12 @@ int main(int argc, char** argv) {
   using namespace xbpf;
   std::string memory_text;
   vm::Engine engine = vm::Engine::interpreter;
+  if (std::optional<std::string> chosen =
+          platform::environment_variable("XBPF_CONFORMANCE_ENGINE")) {
+    std::optional<vm::Engine> parsed = vm::parse_engine(*chosen);
+    if (!parsed) return fail("unknown engine '" + *chosen + "' in XBPF_CONFORMANCE_ENGINE");
+    engine = *parsed;
+  }
   bool elf = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -76,7 +85,8 @@ int main(int argc, char** argv) {
       engine = *parsed;
     } else if (arg == "--help" || arg == "-h") {
       std::printf(
-          "Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked] [--elf]\n");
+          "Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit] [--elf]\n"
+          "The engine defaults to $XBPF_CONFORMANCE_ENGINE, else interp.\n");
       return 0;
     } else if (!arg.empty() && arg[0] == '-') {
       return fail("unknown option '" + arg + "'");

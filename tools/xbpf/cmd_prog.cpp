@@ -40,8 +40,10 @@ data_in and r2 = its length, as in the ISA conformance suite.
   ctx_in / ctx_out      context in and out (struct xdp_md, struct __sk_buff, ...)
   repeat N              run N times (default 1); the duration is the average
   engine ENGINE         interp-checked (the default: every memory access checked, since
-                        programs are not verified yet) or interp (no checks; trusted
-                        programs only)
+                        programs are not verified yet), interp (no checks; trusted
+                        programs only) or jit (x86-64 machine code, no checks; trusted
+                        programs only, and only when asked for until the verifier is
+                        there; XBPF_JIT=off forbids it, XBPF_JIT_BLIND=1 blinds constants)
   cpu N                 the CPU the program runs as (per-CPU maps), default 0
   --type TYPE           the program type, overriding the section name (xdp, sched_cls, ...)
   --dump-maps           print every map's entries after the run (JSON with -j)
@@ -102,7 +104,8 @@ Result<RunArguments> parse_run(Args& args) {
   if (*engine) {
     run.engine = vm::parse_engine(**engine);
     if (!run.engine)
-      return usage_error("unknown engine '" + **engine + "' (expected interp or interp-checked)");
+      return usage_error("unknown engine '" + **engine +
+                         "' (expected interp, interp-checked or jit)");
   }
   Result<std::optional<std::string>> cpu = args.value("cpu");
   if (!cpu) return std::move(cpu).error();
@@ -151,7 +154,7 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
         usage_error("name, section, ctx_in, ctx_out, --type and --dump-maps need an object file"));
   }
   const vm::Engine engine = run.engine.value_or(vm::Engine::checked);
-  if (engine == vm::Engine::interpreter) {
+  if (engine != vm::Engine::checked) {
     std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
   }
   Result<std::vector<std::uint8_t>> data_in = read_optional(run.data_in);
@@ -209,7 +212,7 @@ int run_object(Args& args, const RunArguments& run) {
     std::fprintf(
         stderr,
         "xbpf: notice: programs are not verified yet; running in the interpreter's checked mode\n");
-  } else if (*run.engine == vm::Engine::interpreter) {
+  } else if (*run.engine != vm::Engine::checked) {
     std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
   }
   Result<runtime::TestRunResult> result = runtime::test_run(**program, options);
@@ -369,6 +372,7 @@ int command_prog(Args& args) {
     std::fputs(
         "Usage: xbpf prog run FILE [name FN | section S] [data_in FILE] ...\n"
         "       xbpf prog show FILE\n"
+        "       xbpf prog dump jited FILE [name FN | section S]\n"
         "       xbpf prog tracelog\n"
         "       xbpf prog COMMAND --help\n",
         stdout);
@@ -377,8 +381,9 @@ int command_prog(Args& args) {
   if (*verb == "run") return command_prog_run(args);
   if (*verb == "show" || *verb == "list") return command_prog_show(args);
   if (*verb == "tracelog") return command_prog_tracelog(args);
+  if (*verb == "dump") return command_prog_dump(args);
   return report(
-      usage_error("unknown prog command '" + *verb + "' (expected run, show or tracelog)"));
+      usage_error("unknown prog command '" + *verb + "' (expected run, show, dump or tracelog)"));
 }
 
 }  // namespace xbpf::cli

@@ -15,6 +15,8 @@ Commands:
   asm FILE            assemble eBPF assembly (LLVM or conformance syntax) into bytecode
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
   prog run FILE       run a program on input data (as bpftool prog run)
+  prog dump jited FILE
+                      print the JIT's machine code for a program
   verify FILE         prove the programs of an object safe, or explain why not
   version             print the version
 

@@ -1,0 +1,786 @@
+// The code generator: one pass over the instructions, emitting x86-64 for each with eBPF
+// registers kept in x86 registers, then the jump and call displacements patched in.
+#include "jit/x86_64/compiler.h"
+
+#include <optional>
+#include <random>
+#include <set>
+
+#include "isa/opcode.h"
+#include "jit/x86_64/encoder.h"
+#include "platform/platform.h"
+
+namespace xbpf::jit::x86_64 {
+namespace {
+
+using isa::Form;
+using isa::Sem;
+
+// eBPF r0..r10 as Linux's x86-64 JIT maps them: the System V argument registers hold r1-r5,
+// so a helper call needs no shuffling there; r6-r9 and r10 live in callee-saved registers.
+constexpr Reg kRegs[isa::kRegCount] = {Reg::rax, Reg::rdi, Reg::rsi, Reg::rdx, Reg::rcx, Reg::r8,
+                                       Reg::rbx, Reg::r13, Reg::r14, Reg::r15, Reg::rbp};
+constexpr Reg kState = Reg::r12;  // vm::RunState*, for helpers and the error paths
+// Scratch registers (caller-saved, no eBPF register): r9, r10, r11. Constants go to r10.
+constexpr Reg kConstant = Reg::r10;
+constexpr std::int32_t kFrame = static_cast<std::int32_t>(vm::kStackSize);
+// Win64: 32 bytes of shadow space and two stack arguments (r5, the RunState) per helper call.
+constexpr std::int32_t kWin64Outgoing = 48;
+constexpr std::size_t kBranchWindow = 32;
+constexpr std::size_t kJccSize = 6;  // jcc rel32
+constexpr std::size_t kJmpSize = 5;  // jmp rel32, call rel32
+
+Width width_of(unsigned bits) {
+  switch (bits) {
+    case 8: return Width::b8;
+    case 16: return Width::b16;
+    case 32: return Width::b32;
+    default: return Width::b64;
+  }
+}
+
+Alu alu_of(Sem sem) {
+  switch (sem) {
+    case Sem::add:
+    case Sem::atomic_add: return Alu::add;
+    case Sem::sub: return Alu::sub;
+    case Sem::or_:
+    case Sem::atomic_or:
+    case Sem::atomic_fetch_or: return Alu::or_;
+    case Sem::and_:
+    case Sem::atomic_and:
+    case Sem::atomic_fetch_and: return Alu::and_;
+    default: return Alu::xor_;
+  }
+}
+
+Shift shift_of(Sem sem) {
+  return sem == Sem::lsh ? Shift::shl : sem == Sem::rsh ? Shift::shr : Shift::sar;
+}
+
+Cond cond_of(Sem sem) {
+  switch (sem) {
+    case Sem::jeq: return Cond::e;
+    case Sem::jgt: return Cond::a;
+    case Sem::jge: return Cond::ae;
+    case Sem::jlt: return Cond::b;
+    case Sem::jle: return Cond::be;
+    case Sem::jsgt: return Cond::g;
+    case Sem::jsge: return Cond::ge;
+    case Sem::jslt: return Cond::l;
+    case Sem::jsle: return Cond::le;
+    default:  // jne, jset
+      return Cond::ne;
+  }
+}
+
+template <class F>
+std::uint64_t address_of(F* function) {
+  return reinterpret_cast<std::uint64_t>(reinterpret_cast<const void*>(function));
+}
+
+class Generator {
+ public:
+  Generator(const vm::Program& program, const Options& options, const void* const* table,
+            const std::vector<std::uint32_t>* previous, const std::set<std::uint32_t>& long_sites)
+      : previous_(previous),
+        long_sites_(long_sites),
+        program_(program),
+        options_(options),
+        win64_(options.abi == Abi::win64),
+        layout_(vm::RunStateLayout::get()),
+        table_(table) {
+    if (options.blind) random_.seed(options.seed);
+  }
+
+  Listing run() {
+    const std::span<const isa::Instruction> code = program_.instructions();
+    const std::size_t slots = program_.slot_count();
+    slot_code_.assign(slots + 1, 0);
+    a_.reserve(256 + code.size() * 12);
+    Listing listing;
+    listing.functions.assign(slots, Listing::kNone);
+    listing.entries.assign(slots, Listing::kNone);
+    listing.offsets.resize(code.size());
+    entry_stub();
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      const isa::Instruction& insn = code[i];
+      listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
+      if (program_.is_function_entry(insn.slot)) {
+        // Code that runs into a function (possible in unverified programs) continues with
+        // its first instruction, as in the interpreter: it must not run the prologue.
+        if (i > 0 && falls_through(code[i - 1])) {
+          slot_ = code[i - 1].slot;
+          jump(std::nullopt, insn.slot);
+        }
+        listing.entries[insn.slot] = static_cast<std::uint32_t>(a_.size());
+        const std::size_t to_body = outer_prologue();
+        listing.functions[insn.slot] = static_cast<std::uint32_t>(a_.size());
+        prologue();
+        patch_to_here(to_body);
+        if (insn.slot == 0) listing.tail_entry = static_cast<std::uint32_t>(a_.size());
+      }
+      slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
+      instruction(insn);
+    }
+    listing.body_end = a_.size();
+    for (const Cold& cold : cold_) {
+      patch_to_here(cold.at);
+      if (cold.with_value) a_.store(Width::b64, state(layout_.scratch_value), Reg::r11);
+      a_.store_imm(Width::b32, state(layout_.scratch_slot), static_cast<std::int32_t>(cold.slot));
+      a_.store_imm(Width::b32, state(layout_.scratch_error), static_cast<std::int32_t>(cold.stop));
+      patch(a_.jmp_rel32(), fail_return_);
+    }
+    for (const Fixup& fixup : fixups_) {
+      const std::uint32_t target =
+          fixup.function ? listing.functions[fixup.slot] : slot_code_[fixup.slot];
+      if (!fixup.short_form) {
+        patch(fixup.at, target);
+        continue;
+      }
+      const std::int64_t disp =
+          static_cast<std::int64_t>(target) - static_cast<std::int64_t>(fixup.at + 1);
+      if (disp < INT8_MIN || disp > INT8_MAX) {
+        too_far_.push_back(fixup.site);  // the estimate was wrong: long next time
+      } else {
+        a_.patch8(fixup.at, static_cast<std::int8_t>(disp));
+      }
+    }
+    listing.slot_code = slot_code_;
+    listing.code = a_.bytes();
+    return listing;
+  }
+
+ private:
+  struct Fixup {
+    std::size_t at;
+    std::uint32_t slot;
+    bool function;
+    bool short_form = false;
+    std::uint32_t site = 0;  // the jumping instruction's slot
+  };
+  struct Cold {
+    std::size_t at;
+    std::uint32_t slot;
+    Stop stop;
+    bool with_value;
+  };
+
+  static Mem state(std::int32_t offset) { return Mem{kState, offset}; }
+
+  static bool falls_through(const isa::Instruction& insn) {
+    const Form form = insn.info().form;
+    if (form == Form::jump || form == Form::jump_long) return insn.target() == insn.slot + 1;
+    return form != Form::exit;
+  }
+
+  void patch(std::size_t at, std::size_t target) {
+    a_.patch32(at, static_cast<std::int32_t>(static_cast<std::int64_t>(target) -
+                                             static_cast<std::int64_t>(at + 4)));
+  }
+  void patch_to_here(std::size_t at) { patch(at, a_.size()); }
+  // Whether the jump at the current slot to `target` takes the 2-byte form: the previous
+  // pass's layout puts the target well within reach (NOP padding moves code by up to 31
+  // bytes; a wrong guess is caught at the fixup, and the next pass makes that jump long).
+  bool short_jump(std::int64_t target) const {
+    if (previous_ == nullptr || long_sites_.count(slot_) != 0) return false;
+    const std::int64_t distance =
+        static_cast<std::int64_t>((*previous_)[static_cast<std::size_t>(target)]) -
+        static_cast<std::int64_t>((*previous_)[slot_]);
+    return distance >= -64 && distance <= 64;
+  }
+
+  // An unconditional (cond == nullopt) or conditional jump to the code of slot `target`.
+  void jump(std::optional<Cond> cond, std::int64_t target) {
+    const auto slot = static_cast<std::uint32_t>(target);
+    if (short_jump(target)) {
+      const std::size_t at = cond ? a_.jcc_rel8(*cond) : a_.jmp_rel8();
+      fixups_.push_back({at, slot, false, true, slot_});
+    } else {
+      const std::size_t at = cond ? a_.jcc_rel32(*cond) : a_.jmp_rel32();
+      fixups_.push_back({at, slot, false, false, slot_});
+    }
+  }
+  std::size_t jump_size(std::int64_t target, bool conditional) const {
+    return short_jump(target) ? 2 : conditional ? kJccSize : kJmpSize;
+  }
+  void stop_if(Cond cond, Stop stop, bool with_value = false) {
+    cold_.push_back({a_.jcc_rel32(cond), slot_, stop, with_value});
+  }
+
+  std::uint32_t key() {
+    std::uint32_t value = 0;
+    while (value == 0) value = static_cast<std::uint32_t>(random_());
+    return value;
+  }
+
+  // reg = the immediate sign-extended to 64 bits; blinded when asked.
+  void load_imm(Reg reg, std::int32_t imm) {
+    if (options_.blind) {
+      const std::uint32_t k = key();
+      a_.mov_imm_sx(reg, static_cast<std::int32_t>(static_cast<std::uint32_t>(imm) ^ k));
+      a_.alu(Alu::xor_, Width::b64, reg, static_cast<std::int32_t>(k));
+    } else {
+      a_.mov_imm(reg, static_cast<std::uint64_t>(static_cast<std::int64_t>(imm)));
+    }
+  }
+
+  void load_imm64(Reg reg, std::uint64_t value) {
+    if (options_.blind) {
+      const std::uint64_t k = (static_cast<std::uint64_t>(key()) << 32) | key();
+      a_.mov_imm64(reg, value ^ k);
+      a_.mov_imm64(Reg::r11, k);
+      a_.alu(Alu::xor_, Width::b64, reg, Reg::r11);
+    } else {
+      a_.mov_imm(reg, value);
+    }
+  }
+
+  // Enters JITed code from C++ (Image::Entry): saves the callee-saved registers, sets up the
+  // state and frame registers and r1..r5, records the stack pointer for unwinding, and calls
+  // the function. Errors and the legacy packet loads' early exit come back through here.
+  void entry_stub() {
+    const Reg args = win64_ ? Reg::rcx : Reg::rdi;
+    const Reg run_state = win64_ ? Reg::rdx : Reg::rsi;
+    const Reg frame = win64_ ? Reg::r8 : Reg::rdx;
+    const Reg function = win64_ ? Reg::r9 : Reg::rcx;
+    // rbx, rbp, r13-r15 are saved by the function's outer entry (outer_prologue); the stub
+    // saves the other callee-saved registers the code uses. One or three pushes: rsp % 16
+    // == 0 at the call.
+    for (Reg reg : saved_by_stub()) a_.push(reg);
+    a_.mov(Width::b64, kState, run_state);
+    a_.lea(Reg::r10, Mem{frame, -kFrame});
+    a_.mov(Width::b64, Reg::r11, function);
+    a_.mov(Width::b64, Reg::rax, args);
+    for (int i = 1; i <= 5; ++i) a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
+    a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
+    a_.store(Width::b64, state(layout_.scratch_stack_pointer), Reg::rsp);
+    a_.call(Reg::r11);
+    return_ = a_.size();
+    const std::vector<Reg> saved = saved_by_stub();
+    for (auto it = saved.rbegin(); it != saved.rend(); ++it) a_.pop(*it);
+    a_.ret();
+    // An error: the cold path stored why; unwind every frame at once, restoring what the
+    // outer entry saved just below the return address.
+    fail_return_ = a_.size();
+    a_.load(Width::b64, Reg::rsp, state(layout_.scratch_stack_pointer));
+    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * 6});
+    for (int i : {10, 9, 8, 7, 6}) a_.pop(kRegs[i]);
+    a_.alu(Alu::add, Width::b64, Reg::rsp, 8);  // the return address
+    patch(a_.jmp_rel32(), return_);
+    // A legacy packet load out of bounds ends the program with r0 = 0.
+    packet_return_ = a_.size();
+    a_.store_imm(Width::b8, state(layout_.scratch_packet_fault), 0);
+    a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
+    patch(a_.jmp_rel32(), fail_return_);
+  }
+
+  std::vector<Reg> saved_by_stub() const {
+    if (win64_) return {Reg::rdi, Reg::rsi, Reg::r12};
+    return {Reg::r12};
+  }
+
+  // Where the entry stub enters a function: the prologue's pushes save the native caller's
+  // registers, r10 comes from the stub (in r10), r6-r9 start at zero as in the interpreter.
+  // Ends with a jump past the ordinary prologue that follows.
+  std::size_t outer_prologue() {
+    for (int i : {6, 7, 8, 9, 10}) a_.push(kRegs[i]);
+    a_.mov(Width::b64, Reg::rbp, Reg::r10);
+    for (int i : {6, 7, 8, 9}) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
+    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, kWin64Outgoing);
+    return a_.jmp_rel32();
+  }
+
+  // Every eBPF function: r6-r9 and r10 saved (the caller's), a new 512-byte frame.
+  void prologue() {
+    for (int i : {6, 7, 8, 9, 10}) a_.push(kRegs[i]);
+    a_.alu(Alu::sub, Width::b64, Reg::rbp, kFrame);
+    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, kWin64Outgoing);
+  }
+
+  void epilogue() {
+    if (win64_) a_.alu(Alu::add, Width::b64, Reg::rsp, kWin64Outgoing);
+    for (int i : {10, 9, 8, 7, 6}) a_.pop(kRegs[i]);
+    align_branch(1);
+    a_.ret();
+  }
+
+  void instruction(const isa::Instruction& insn) {
+    slot_ = insn.slot;
+    const isa::OpInfo& row = insn.info();
+    switch (row.form) {
+      case Form::alu_imm:
+      case Form::alu_reg:
+      case Form::alu_neg:
+      case Form::alu_movsx: alu(insn); break;
+      case Form::byteswap: byteswap(insn); break;
+      case Form::jump:
+      case Form::jump_long:
+        if (insn.target() != insn.slot + 1) {
+          align_branch(jump_size(insn.target(), false));
+          jump(std::nullopt, insn.target());
+        }
+        break;
+      case Form::cond_imm:
+      case Form::cond_reg: branch(insn); break;
+      case Form::call_helper:
+        if (insn.imm == vm::kTailCallHelper && tail_calls()) {
+          tail_call();
+        } else {
+          a_.mov_imm64(
+              Reg::rax,
+              address_of(program_.environment().helpers[static_cast<std::size_t>(insn.imm)]));
+          call_helper();
+        }
+        break;
+      case Form::call_local:
+        check_depth(Reg::r11);
+        align_branch(kJmpSize);
+        fixups_.push_back(
+            {a_.call_rel32(), static_cast<std::uint32_t>(insn.target()), /*function=*/true});
+        break;
+      case Form::call_btf:  // Program::create refuses these; stop if one ever gets here
+        a_.alu(Alu::xor_, Width::b32, Reg::r11, Reg::r11);
+        cold_.push_back({a_.jmp_rel32(), slot_, Stop::bad_callx, true});
+        break;
+      case Form::callx: callx(kRegs[insn.dst]); break;
+      case Form::exit: epilogue(); break;
+      case Form::lddw: load_imm64(kRegs[insn.dst], program_.wide_value(insn.slot)); break;
+      case Form::ld_abs:
+      case Form::ld_ind: packet_load(insn); break;
+      case Form::ldx: {
+        const Mem from{kRegs[insn.src], insn.off};
+        if (row.sem == Sem::load_sx) {
+          a_.load_sx(width_of(row.width), kRegs[insn.dst], from);
+        } else {
+          a_.load(width_of(row.width), kRegs[insn.dst], from);
+        }
+        break;
+      }
+      case Form::st:
+        if (options_.blind) {
+          load_imm(kConstant, insn.imm);
+          a_.store(width_of(row.width), Mem{kRegs[insn.dst], insn.off}, kConstant);
+        } else {
+          a_.store_imm(width_of(row.width), Mem{kRegs[insn.dst], insn.off}, insn.imm);
+        }
+        break;
+      case Form::stx:
+        a_.store(width_of(row.width), Mem{kRegs[insn.dst], insn.off}, kRegs[insn.src]);
+        break;
+      case Form::atomic: atomic(insn); break;
+    }
+  }
+
+  bool tail_calls() const {
+    const vm::Host* host = program_.environment().host;
+    return host != nullptr && host->supports_tail_calls();
+  }
+
+  void alu(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const Width w = row.width == 64 ? Width::b64 : Width::b32;
+    const Reg dst = kRegs[insn.dst];
+    const bool imm = row.form == Form::alu_imm;
+    Reg src = kRegs[insn.src];
+    // With blinding, every immediate goes through a register.
+    const bool in_register = imm && options_.blind;
+    if (in_register && row.sem != Sem::mov) {
+      load_imm(kConstant, insn.imm);
+      src = kConstant;
+    }
+    switch (row.sem) {
+      case Sem::add:
+      case Sem::sub:
+      case Sem::or_:
+      case Sem::and_:
+      case Sem::xor_:
+        if (imm && !in_register) {
+          a_.alu(alu_of(row.sem), w, dst, insn.imm);
+        } else {
+          a_.alu(alu_of(row.sem), w, dst, src);
+        }
+        break;
+      case Sem::mov:
+        if (imm && (options_.blind || w == Width::b64)) {
+          load_imm(dst, insn.imm);
+          if (w == Width::b32) a_.mov(Width::b32, dst, dst);
+        } else if (imm) {
+          a_.mov_imm(dst, static_cast<std::uint32_t>(insn.imm));
+        } else if (w == Width::b32 || dst != src) {
+          a_.mov(w, dst, src);
+        }
+        break;
+      case Sem::mul:
+        if (imm && !in_register) {
+          a_.imul(w, dst, dst, insn.imm);
+        } else {
+          a_.imul(w, dst, src);
+        }
+        break;
+      case Sem::div:
+      case Sem::sdiv:
+      case Sem::mod:
+      case Sem::smod:
+        if (imm && !in_register) {
+          load_imm(kConstant, insn.imm);
+          src = kConstant;
+        }
+        divide(row.sem, w, dst, src);
+        break;
+      case Sem::lsh:
+      case Sem::rsh:
+      case Sem::arsh:
+        if (imm && !in_register) {
+          a_.shift(shift_of(row.sem), w, dst,
+                   static_cast<std::uint8_t>(insn.imm & (w == Width::b64 ? 63 : 31)));
+        } else {
+          shift_by_register(shift_of(row.sem), w, dst, src);
+        }
+        break;
+      case Sem::neg: a_.neg(w, dst); break;
+      case Sem::movsx8: a_.movsx(w, dst, Width::b8, src); break;
+      case Sem::movsx16: a_.movsx(w, dst, Width::b16, src); break;
+      case Sem::movsx32: a_.movsx(Width::b64, dst, Width::b32, src); break;
+      default: break;
+    }
+  }
+
+  // x86 divides rdx:rax; eBPF defines division by zero (0, or the dividend for modulo) and
+  // INT_MIN / -1 (wraps), where x86 would trap. rax and rdx are r0 and r3: saved around.
+  void divide(Sem sem, Width w, Reg dst, Reg src) {
+    const bool is_signed = sem == Sem::sdiv || sem == Sem::smod;
+    const bool is_mod = sem == Sem::mod || sem == Sem::smod;
+    a_.mov(Width::b64, Reg::r11, src);  // the divisor (src may be rax, rdx or r10)
+    a_.mov(Width::b64, Reg::r9, Reg::rax);
+    a_.mov(Width::b64, Reg::r10, Reg::rdx);
+    if (dst != Reg::rax) a_.mov(Width::b64, Reg::rax, dst);
+    a_.test(w, Reg::r11, Reg::r11);
+    const std::size_t to_zero = a_.jcc_rel32(Cond::e);
+    std::size_t to_minus_one = 0;
+    if (is_signed) {
+      a_.alu(Alu::cmp, w, Reg::r11, -1);
+      to_minus_one = a_.jcc_rel32(Cond::e);
+      if (w == Width::b64) {
+        a_.cqo();
+      } else {
+        a_.cdq();
+      }
+      a_.idiv(w, Reg::r11);
+    } else {
+      a_.alu(Alu::xor_, Width::b32, Reg::rdx, Reg::rdx);
+      a_.div(w, Reg::r11);
+    }
+    if (is_mod) a_.mov(w, Reg::rax, Reg::rdx);
+    const std::size_t done_normal = a_.jmp_rel32();
+    patch_to_here(to_zero);
+    if (!is_mod) {
+      a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
+    } else if (w == Width::b32) {
+      a_.mov(Width::b32, Reg::rax, Reg::rax);
+    }
+    std::size_t done_zero = 0;
+    if (is_signed) {
+      done_zero = a_.jmp_rel32();
+      patch_to_here(to_minus_one);
+      if (is_mod) {
+        a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
+      } else {
+        a_.neg(w, Reg::rax);
+      }
+      patch_to_here(done_zero);
+    }
+    patch_to_here(done_normal);
+    if (dst == Reg::rax) {
+      a_.mov(Width::b64, Reg::rdx, Reg::r10);
+    } else if (dst == Reg::rdx) {
+      a_.mov(Width::b64, Reg::rdx, Reg::rax);
+      a_.mov(Width::b64, Reg::rax, Reg::r9);
+    } else {
+      a_.mov(Width::b64, dst, Reg::rax);
+      a_.mov(Width::b64, Reg::rax, Reg::r9);
+      a_.mov(Width::b64, Reg::rdx, Reg::r10);
+    }
+  }
+
+  // Variable shifts take their count in cl (rcx is r4). x86 masks the count to 63 or 31, as
+  // eBPF does.
+  void shift_by_register(Shift op, Width w, Reg dst, Reg src) {
+    if (options_.bmi2) {
+      a_.shiftx(op, w, dst, dst, src);
+      return;
+    }
+    if (src == Reg::rcx) {
+      a_.shift_cl(op, w, dst);
+      return;
+    }
+    a_.mov(Width::b64, Reg::r11, Reg::rcx);
+    a_.mov(Width::b64, Reg::rcx, src);
+    a_.shift_cl(op, w, dst == Reg::rcx ? Reg::r11 : dst);
+    a_.mov(Width::b64, Reg::rcx, Reg::r11);
+  }
+
+  void byteswap(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const Reg dst = kRegs[insn.dst];
+    if (row.sem == Sem::le) {
+      if (row.width == 16) a_.movzx(Width::b32, dst, Width::b16, dst);
+      if (row.width == 32) a_.mov(Width::b32, dst, dst);
+      return;
+    }
+    if (row.width == 16) {
+      a_.shift(Shift::ror, Width::b16, dst, 8);
+      a_.movzx(Width::b32, dst, Width::b16, dst);
+    } else {
+      a_.bswap(row.width == 32 ? Width::b32 : Width::b64, dst);
+    }
+  }
+
+  void branch(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const Width w = row.width == 64 ? Width::b64 : Width::b32;
+    const Reg dst = kRegs[insn.dst];
+    Reg src = kRegs[insn.src];
+    const bool imm = row.form == Form::cond_imm;
+    if (imm && options_.blind) {
+      load_imm(kConstant, insn.imm);
+      src = kConstant;
+    }
+    const bool direct = imm && !options_.blind;
+    const auto compare = [&](Encoder& e) {
+      if (row.sem == Sem::jset) {
+        if (direct) {
+          e.test(w, dst, insn.imm);
+        } else {
+          e.test(w, dst, src);
+        }
+      } else if (direct && insn.imm == 0 && (row.sem == Sem::jeq || row.sem == Sem::jne)) {
+        e.test(w, dst, dst);
+      } else if (direct) {
+        e.alu(Alu::cmp, w, dst, insn.imm);
+      } else {
+        e.alu(Alu::cmp, w, dst, src);
+      }
+    };
+    probe_.clear();
+    compare(probe_);
+    align_branch(probe_.size() + jump_size(insn.target(), true));  // they fuse
+    compare(a_);
+    jump(cond_of(row.sem), insn.target());
+  }
+
+  // Intel CPUs since Skylake (with the JCC erratum microcode) do not cache in the decoded
+  // icache any jump, or macro-fused compare and jump, that crosses or ends on a 32-byte
+  // boundary; branchy code then runs from the legacy decoders, up to twice as slow. The code
+  // starts page-aligned, so offsets tell the boundaries: pad with NOPs before such a branch.
+  void align_branch(std::size_t size) {
+    const std::size_t within = a_.size() % kBranchWindow;
+    if (within + size >= kBranchWindow) a_.nop(kBranchWindow - within);
+  }
+
+  // A local call may not make the frame count exceed vm::kMaxCallDepth: the new frame
+  // (r10 - 512) must stay at or above the bottom frame of RunState::stack.
+  void check_depth(Reg scratch) {
+    a_.lea(scratch, state(layout_.stack + 2 * kFrame));
+    a_.alu(Alu::cmp, Width::b64, Reg::rbp, scratch);
+    stop_if(Cond::b, Stop::call_depth);
+  }
+
+  // Publishes the frame and program (for callbacks), calls the helper whose address is in
+  // rax with r1..r5 and the RunState, and stops when the helper failed the run.
+  void call_helper() {
+    a_.store(Width::b64, state(layout_.frame_pointer), Reg::rbp);
+    a_.mov_imm64(Reg::r11, reinterpret_cast<std::uint64_t>(&program_));
+    a_.store(Width::b64, state(layout_.program), Reg::r11);
+    if (win64_) {
+      a_.store(Width::b64, Mem{Reg::rsp, 32}, Reg::r8);
+      a_.store(Width::b64, Mem{Reg::rsp, 40}, kState);
+      a_.mov(Width::b64, Reg::r10, Reg::rcx);
+      a_.mov(Width::b64, Reg::r11, Reg::rdx);
+      a_.mov(Width::b64, Reg::rcx, Reg::rdi);
+      a_.mov(Width::b64, Reg::rdx, Reg::rsi);
+      a_.mov(Width::b64, Reg::r8, Reg::r11);
+      a_.mov(Width::b64, Reg::r9, Reg::r10);
+    } else {
+      a_.mov(Width::b64, Reg::r9, kState);
+    }
+    a_.call(Reg::rax);
+    a_.cmp_byte(state(layout_.failed), 0);
+    stop_if(Cond::ne, Stop::helper_failed);
+  }
+
+  // callx: a function entry of this program is a local call, another value a helper id.
+  void callx(Reg target) {
+    a_.mov(Width::b64, Reg::r11, target);
+    a_.alu(Alu::cmp, Width::b64, Reg::r11, static_cast<std::int32_t>(program_.slot_count()));
+    const std::size_t not_slot = a_.jcc_rel32(Cond::ae);
+    table_lookup(Reg::r10, reinterpret_cast<std::uint64_t>(table_));
+    const std::size_t not_function = a_.jcc_rel32(Cond::e);
+    check_depth(Reg::r9);
+    a_.call(Reg::r10);
+    const std::size_t done = a_.jmp_rel32();
+    patch_to_here(not_slot);
+    patch_to_here(not_function);
+    a_.alu(Alu::cmp, Width::b64, Reg::r11, static_cast<std::int32_t>(vm::kMaxHelpers));
+    stop_if(Cond::ae, Stop::bad_callx, true);
+    table_lookup(Reg::r10, reinterpret_cast<std::uint64_t>(program_.environment().helpers.data()));
+    stop_if(Cond::e, Stop::bad_callx, true);
+    a_.mov(Width::b64, Reg::rax, Reg::r10);
+    call_helper();
+    patch_to_here(done);
+  }
+
+  // into = table[r11] (8-byte entries), flags set on into == 0.
+  void table_lookup(Reg into, std::uint64_t table) {
+    a_.mov_imm64(Reg::r9, table);
+    a_.mov(Width::b64, into, Reg::r11);
+    a_.shift(Shift::shl, Width::b64, into, 3);
+    a_.alu(Alu::add, Width::b64, into, Reg::r9);
+    a_.load(Width::b64, into, Mem{into, 0});
+    a_.test(Width::b64, into, into);
+  }
+
+  // bpf_tail_call(ctx, map, index): ask tail_call() for the target; jump to it, keeping
+  // r1..r10 and the frame, or fall through. One native call and one indirect jump.
+  void tail_call() {
+    a_.mov_imm64(Reg::r11, reinterpret_cast<std::uint64_t>(&program_));
+    a_.store(Width::b64, state(layout_.program), Reg::r11);
+    const Reg kept[] = {Reg::rax, Reg::rdi, Reg::rsi, Reg::rdx, Reg::rcx, Reg::r8};
+    for (Reg reg : kept) a_.push(reg);
+    if (win64_) {
+      a_.alu(Alu::sub, Width::b64, Reg::rsp, 32);
+      a_.mov(Width::b64, Reg::r8, Reg::rdx);
+      a_.mov(Width::b64, Reg::rdx, Reg::rsi);
+      a_.mov(Width::b64, Reg::rcx, kState);
+    } else {
+      a_.mov(Width::b64, Reg::rdi, kState);  // rsi, rdx already hold the map and the index
+    }
+    a_.mov_imm64(Reg::rax, address_of(&x86_64::tail_call));
+    a_.call(Reg::rax);
+    if (win64_) a_.alu(Alu::add, Width::b64, Reg::rsp, 32);
+    a_.mov(Width::b64, Reg::r11, Reg::rax);
+    for (auto it = std::rbegin(kept); it != std::rend(kept); ++it) a_.pop(*it);
+    a_.test(Width::b64, Reg::r11, Reg::r11);
+    const std::size_t none = a_.jcc_rel32(Cond::e);
+    a_.jmp(Reg::r11);
+    patch_to_here(none);
+    a_.cmp_byte(state(layout_.failed), 0);
+    stop_if(Cond::ne, Stop::helper_failed);
+  }
+
+  // Legacy packet loads through packet_load(); r1..r5 kept as the interpreter keeps them.
+  void packet_load(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const Reg kept[] = {Reg::rdi, Reg::rsi, Reg::rdx, Reg::rcx, Reg::r8, Reg::r9};
+    for (Reg reg : kept) a_.push(reg);
+    if (row.form == Form::ld_abs) {
+      load_imm(Reg::r11, insn.imm);
+    } else {
+      load_imm(kConstant, insn.imm);
+      a_.mov(Width::b32, Reg::r11, kRegs[insn.src]);
+      a_.alu(Alu::add, Width::b32, Reg::r11, kConstant);
+      a_.movsx(Width::b64, Reg::r11, Width::b32, Reg::r11);
+    }
+    const Reg args[3] = {win64_ ? Reg::rcx : Reg::rdi, win64_ ? Reg::rdx : Reg::rsi,
+                         win64_ ? Reg::r8 : Reg::rdx};
+    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, 32);
+    a_.mov(Width::b64, args[0], kState);
+    a_.mov(Width::b64, args[1], Reg::r11);
+    a_.mov_imm32(args[2], row.width / 8U);
+    a_.mov_imm64(Reg::rax, address_of(&x86_64::packet_load));
+    a_.call(Reg::rax);
+    if (win64_) a_.alu(Alu::add, Width::b64, Reg::rsp, 32);
+    for (auto it = std::rbegin(kept); it != std::rend(kept); ++it) a_.pop(*it);
+    a_.cmp_byte(state(layout_.scratch_packet_fault), 0);
+    patch(a_.jcc_rel32(Cond::ne), packet_return_);
+  }
+
+  void atomic(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const Width w = row.width == 64 ? Width::b64 : Width::b32;
+    const Mem at{kRegs[insn.dst], insn.off};
+    const Reg src = kRegs[insn.src];
+    switch (row.sem) {
+      case Sem::atomic_add:
+      case Sem::atomic_or:
+      case Sem::atomic_and:
+      case Sem::atomic_xor: a_.alu(alu_of(row.sem), w, at, src, /*locked=*/true); break;
+      case Sem::atomic_fetch_add: a_.lock_xadd(w, at, src); break;
+      case Sem::atomic_xchg: a_.xchg(w, at, src); break;
+      case Sem::atomic_cmpxchg:
+        a_.lock_cmpxchg(w, at, src);
+        // A 32-bit cmpxchg that succeeds leaves rax's upper half; eBPF zero-extends.
+        if (w == Width::b32) a_.mov(Width::b32, Reg::rax, Reg::rax);
+        break;
+      default: {
+        // fetch_or / fetch_and / fetch_xor: a cmpxchg loop with the old value in rax (r0,
+        // kept in r10 meanwhile).
+        a_.lea(Reg::r9, at);
+        a_.mov(Width::b64, Reg::r10, Reg::rax);
+        const Reg operand = src == Reg::rax ? Reg::r10 : src;
+        a_.load(w, Reg::rax, Mem{Reg::r9, 0});
+        const std::size_t loop = a_.size();
+        a_.mov(w, Reg::r11, Reg::rax);
+        a_.alu(alu_of(row.sem), w, Reg::r11, operand);
+        a_.lock_cmpxchg(w, Mem{Reg::r9, 0}, Reg::r11);
+        patch(a_.jcc_rel32(Cond::ne), loop);
+        if (src == Reg::rax) {
+          if (w == Width::b32) a_.mov(Width::b32, Reg::rax, Reg::rax);
+        } else {
+          a_.mov(w, src, Reg::rax);
+          a_.mov(Width::b64, Reg::rax, Reg::r10);
+        }
+        break;
+      }
+    }
+  }
+
+ public:
+  [[nodiscard]] const std::vector<std::uint32_t>& too_far() const { return too_far_; }
+
+ private:
+  const std::vector<std::uint32_t>* previous_;  // the previous pass's slot offsets
+  const std::set<std::uint32_t>& long_sites_;   // jumps that must be long
+  std::vector<std::uint32_t> too_far_;
+  Encoder a_;
+  Encoder probe_;  // measures an instruction before emitting it
+  const vm::Program& program_;
+  Options options_;
+  bool win64_;
+  const vm::RunStateLayout& layout_;
+  const void* const* table_;
+  std::mt19937_64 random_;
+  std::vector<std::uint32_t> slot_code_;
+  std::vector<Fixup> fixups_;
+  std::vector<Cold> cold_;
+  std::uint32_t slot_ = 0;
+  std::size_t return_ = 0;
+  std::size_t fail_return_ = 0;
+  std::size_t packet_return_ = 0;
+};
+
+}  // namespace
+
+Listing generate(const vm::Program& program, const Options& options,
+                 const void* const* function_table) {
+  // Pass 1 with long jumps only; pass 2 shortens the jumps pass 1's layout says are near.
+  // A short jump that turns out too far is made long in one more pass. The blinding keys
+  // repeat in every pass (the seed is drawn once).
+  Options fixed = options;
+  if (fixed.blind && fixed.seed == 0) {
+    std::random_device device;
+    fixed.seed = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ platform::monotonic_ns();
+  }
+  std::set<std::uint32_t> long_sites;
+  Listing listing = Generator(program, fixed, function_table, nullptr, long_sites).run();
+  for (int pass = 0; pass < 8; ++pass) {
+    const std::vector<std::uint32_t> previous = listing.slot_code;
+    Generator generator(program, fixed, function_table, &previous, long_sites);
+    Listing shorter = generator.run();
+    if (generator.too_far().empty()) return shorter;
+    long_sites.insert(generator.too_far().begin(), generator.too_far().end());
+  }
+  return listing;  // all long: always right
+}
+
+}  // namespace xbpf::jit::x86_64
