@@ -8,5 +8,6 @@ namespace xbpf::cli {
 int command_asm(Args& args);
 int command_disasm(Args& args);
 int command_prog(Args& args);
+int command_xdp(Args& args);
 
 }  // namespace xbpf::cli

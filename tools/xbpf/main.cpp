@@ -15,6 +15,7 @@ Commands:
   asm FILE            assemble eBPF assembly (LLVM or conformance syntax) into bytecode
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
   prog run FILE       run a program on input data (as bpftool prog run)
+  xdp run FILE        run an XDP program over a pcap or pcapng capture
   version             print the version
 
 Global options (anywhere on the line, as in bpftool):
@@ -58,5 +59,6 @@ int main(int argc, char** argv) {
   if (command == "asm") return command_asm(args);
   if (command == "disasm") return command_disasm(args);
   if (command == "prog") return command_prog(args);
+  if (command == "xdp") return command_xdp(args);
   return report(usage_error("unknown command '" + command + "'"));
 }

@@ -7,7 +7,7 @@
 namespace xbpf::cli {
 
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output) {
+                                    std::string trace_output, unsigned possible_cpus) {
   object::LoadObjectOptions options;
   if (type) {
     const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
@@ -27,6 +27,7 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
   LoadedFile file;
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
+  runtime_options.possible_cpus = possible_cpus;
   file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
   Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
   if (!loaded) return std::move(loaded).error();
