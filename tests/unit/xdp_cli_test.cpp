@@ -80,6 +80,9 @@ TEST_F(XdpCli, HelpAndBadCommandLines) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("Usage: xbpf xdp run FILE"));
   EXPECT_THAT(xbpf({"--help"}).out, HasSubstr("xdp run FILE"));
+  platform::ProcessResult attach_help = xbpf({"net", "attach", "--help"});
+  EXPECT_EQ(attach_help.exit_code, 0);
+  EXPECT_THAT(attach_help.out, HasSubstr("Usage: xbpf net attach xdp FILE"));
   const std::string object = actions_object().string();
   const std::string pcap = capture("in.pcap", {action_frame(2)});
   struct Case {
@@ -87,15 +90,27 @@ TEST_F(XdpCli, HelpAndBadCommandLines) {
     std::string message;
   };
   const Case cases[] = {
-      {{"xdp"}, "Usage"},
-      {{"xdp", "attach"}, "unknown xdp command 'attach'"},
-      {{"xdp", "run"}, "xdp run needs an object FILE"},
-      {{"xdp", "run", object}, "xdp run needs a capture: --pcap IN"},
-      {{"xdp", "run", object, "--pcap", pcap, "engine", "warp"}, "unknown engine 'warp'"},
-      {{"xdp", "run", object, "--pcap", pcap, "--threads", "0"}, "--threads must be a number"},
-      {{"xdp", "run", object, "--pcap", pcap, "--clock", "sundial"}, "--clock must be"},
-      {{"xdp", "run", object, "--pcap", pcap, "--frobnicate"}, "unexpected argument"},
-      {{"xdp", "run", object, "--pcap", path("absent.pcap")}, "absent.pcap: cannot open"},
+    {{"xdp"}, "Usage"},
+    {{"xdp", "attach"}, "unknown xdp command 'attach'"},
+    {{"xdp", "run"}, "xdp run needs an object FILE"},
+    {{"xdp", "run", object}, "xdp run needs a capture: --pcap IN"},
+    {{"xdp", "run", object, "--pcap", pcap, "engine", "warp"}, "unknown engine 'warp'"},
+    {{"xdp", "run", object, "--pcap", pcap, "--threads", "0"}, "--threads must be a number"},
+    {{"xdp", "run", object, "--pcap", pcap, "--clock", "sundial"}, "--clock must be"},
+    {{"xdp", "run", object, "--pcap", pcap, "--frobnicate"}, "unexpected argument"},
+    {{"xdp", "run", object, "--pcap", path("absent.pcap")}, "absent.pcap: cannot open"},
+    {{"net"}, "Usage"},
+    {{"net", "detach"}, "unknown net command 'detach'"},
+    {{"net", "attach", "tc", object}, "net attach supports 'xdp' only"},
+    {{"net", "attach", "xdp", object}, "needs an interface: dev IFACE"},
+    {{"net", "attach", "xdp", object, "dev", "a", "--forward", "b", "--deliver", "tap", "c"},
+     "give --deliver tap or --forward, not both"},
+    {{"net", "attach", "xdp", object, "dev", "a", "--deliver"}, "--deliver takes 'tap NAME'"},
+#if defined(_WIN32)
+    {{"net", "attach", "xdp", object, "dev", "xbpfnosuch0"}, "needs Linux"},
+#else
+    {{"net", "attach", "xdp", object, "dev", "xbpfnosuch0"}, "no interface named 'xbpfnosuch0'"},
+#endif
   };
   for (const Case& c : cases) {
     platform::ProcessResult result = xbpf(c.args);
@@ -144,6 +159,14 @@ TEST_F(XdpCli, CorruptCapturesAndFaultsAreReported) {
   EXPECT_EQ(cut.exit_code, 2);
   EXPECT_THAT(cut.err, HasSubstr("cut.pcap: record 3 at byte offset 184: truncated packet data"));
   EXPECT_EQ(packets_of(path("cut-out.pcap")).size(), 2u);
+
+  // A program that reads past its packet: the checked mode stops it, naming the record.
+  const fs::path fault = runtime::test::program_object("xdp_fault", 2);
+  if (fs::exists(fault)) {
+    platform::ProcessResult faulted = xbpf({"xdp", "run", fault.string(), "--pcap", in});
+    EXPECT_EQ(faulted.exit_code, 1);
+    EXPECT_THAT(faulted.err, HasSubstr("record 1: xdp_fault: "));
+  }
 
   std::ofstream(path("maps.txt")) << "# a comment\nper_tag key 07 value 01 00 00 00\n";
   platform::ProcessResult bad_map = xbpf(

@@ -3,6 +3,7 @@
 // stream and every choice is made from it in a fixed order.
 //
 //   traffic-gen [--seed N] [--packets N] [--out FILE]      (default: 1, 100000, traffic.pcap)
+//   traffic-gen [--seed N] [--packets N] --send IFACE      (the frames out of an interface)
 //
 // The mix (shares of the packets, approximately):
 //   62%  normal TCP sessions and UDP exchanges from ~300 IPv4 and IPv6 clients, a few of
@@ -26,6 +27,8 @@
 #include <vector>
 
 #include "hooks/xdp/capture.h"
+#include "platform/packet_io.h"
+#include "platform/platform.h"
 
 namespace {
 
@@ -381,21 +384,52 @@ class Generator {
 };
 
 int usage() {
-  std::fputs("Usage: traffic-gen [--seed N] [--packets N] [--out FILE]\n", stderr);
+  std::fputs("Usage: traffic-gen [--seed N] [--packets N] [--out FILE | --send IFACE]\n", stderr);
   return 2;
+}
+
+// --send IFACE: the frames out of an interface, as fast as it takes them (frames shorter than
+// an Ethernet header are left out: the kernel refuses them). For the live datapath's benchmark
+// (bench/run_live_bench.sh). Prints the frames sent and the rate.
+int send_frames(const std::string& interface, std::uint64_t seed, std::uint64_t packets) {
+  xbpf::Result<std::unique_ptr<xbpf::platform::PacketPort>> port =
+      xbpf::platform::PacketPort::open(interface, false);
+  if (!port.ok()) {
+    std::fprintf(stderr, "traffic-gen: %s\n", port.error().to_string().c_str());
+    return 1;
+  }
+  Generator generator(seed);
+  std::vector<Bytes> frames;
+  for (std::uint64_t i = 0; i < packets; ++i) {
+    Bytes frame = generator.next();
+    if (frame.size() >= 14) frames.push_back(std::move(frame));
+  }
+  const std::uint64_t start = xbpf::platform::monotonic_ns();
+  for (const Bytes& frame : frames) {
+    const xbpf::Status sent = (*port)->send(frame);
+    if (!sent.ok()) {
+      std::fprintf(stderr, "traffic-gen: %s\n", sent.error().to_string().c_str());
+      return 1;
+    }
+  }
+  const double seconds = double(xbpf::platform::monotonic_ns() - start) / 1e9;
+  std::printf("sent %zu frames in %.3f s: %.0f frames/s\n", frames.size(), seconds,
+              double(frames.size()) / seconds);
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::uint64_t seed = 1, packets = 100000;
-  std::string out = "traffic.pcap";
+  std::string out = "traffic.pcap", send;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::puts(
-          "Usage: traffic-gen [--seed N] [--packets N] [--out FILE]\n"
-          "Writes a deterministic pcap of mixed traffic for the XDP demo (docs/xdp.md).");
+          "Usage: traffic-gen [--seed N] [--packets N] [--out FILE | --send IFACE]\n"
+          "Writes a deterministic pcap of mixed traffic for the XDP demo (docs/xdp.md),\n"
+          "or sends the frames out of an interface (Linux).");
       return 0;
     }
     if (i + 1 >= argc) return usage();
@@ -408,11 +442,15 @@ int main(int argc, char** argv) {
     } else if (arg == "--out") {
       out = value;
       continue;
+    } else if (arg == "--send") {
+      send = value;
+      continue;
     } else {
       return usage();
     }
     if (end == nullptr || *end != '\0') return usage();
   }
+  if (!send.empty()) return send_frames(send, seed, packets);
   std::ofstream file(out, std::ios::binary | std::ios::trunc);
   if (!file) {
     std::fprintf(stderr, "traffic-gen: cannot create %s\n", out.c_str());

@@ -9,5 +9,6 @@ int command_asm(Args& args);
 int command_disasm(Args& args);
 int command_prog(Args& args);
 int command_xdp(Args& args);
+int command_net(Args& args);
 
 }  // namespace xbpf::cli

@@ -16,6 +16,7 @@ Commands:
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
   prog run FILE       run a program on input data (as bpftool prog run)
   xdp run FILE        run an XDP program over a pcap or pcapng capture
+  net attach xdp FILE dev IFACE   run an XDP program on an interface's traffic (Linux)
   version             print the version
 
 Global options (anywhere on the line, as in bpftool):
@@ -60,5 +61,6 @@ int main(int argc, char** argv) {
   if (command == "disasm") return command_disasm(args);
   if (command == "prog") return command_prog(args);
   if (command == "xdp") return command_xdp(args);
+  if (command == "net") return command_net(args);
   return report(usage_error("unknown command '" + command + "'"));
 }

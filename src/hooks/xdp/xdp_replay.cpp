@@ -176,7 +176,8 @@ void XdpReplay::work(Worker& worker, std::span<const ReplayPacket> packets,
     result.ran = true;
     result.retval = static_cast<std::uint32_t>(*r0);
     if (result.retval == kXdpRedirect) result.redirect_ifindex = worker.run.redirect_ifindex;
-    if (options_.keep_output && (result.retval == kXdpPass || result.retval == kXdpTx)) {
+    if (options_.keep_output &&
+        (result.retval == kXdpPass || result.retval == kXdpTx || result.retval == kXdpRedirect)) {
       const std::span<const std::uint8_t> linear = worker.frame.packet();
       result.output.assign(linear.begin(), linear.end());
       if (const std::size_t frags = worker.frame.frags_length(); frags != 0) {

@@ -40,8 +40,8 @@ struct PacketResult {
   bool ran = false;  // false: shorter than an Ethernet header, not run
   std::uint32_t retval = 0;
   std::optional<std::uint32_t> redirect_ifindex;
-  // XDP_PASS and XDP_TX, when ReplayOptions::keep_output: the packet as the program left it
-  // (data to data_end, then any fragments; the metadata is not part of it).
+  // XDP_PASS, XDP_TX and XDP_REDIRECT, when ReplayOptions::keep_output: the packet as the
+  // program left it (data to data_end, then any fragments; the metadata is not part of it).
   std::vector<std::uint8_t> output;
 };
 
