@@ -40,6 +40,7 @@ bench: build
 	@./build/bin/runtime_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
 	  --benchmark_enable_random_interleaving=true
 	@./bench/run_prog_bench.sh
+	@./build/bin/xdp_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' '*.inc' 2>/dev/null)
 

@@ -25,6 +25,7 @@ void set_environment_variable(const char* name, const std::string& value);
 
 // True when standard output / error is a terminal.
 bool stdout_is_terminal();
+bool stderr_is_terminal();
 
 // Runs a program to completion, feeding `input` to its standard input.
 struct ProcessResult {

@@ -27,6 +27,9 @@ struct RunContext {
   // bpf_redirect / bpf_redirect_map: where an XDP_REDIRECT goes.
   std::optional<std::uint32_t> redirect_ifindex;
   std::uint64_t redirect_flags = 0;
+  // When set, the time bpf_ktime_get_*ns return (a capture replayed at its own pace: the
+  // packet's timestamp); otherwise the system's clocks.
+  std::optional<std::uint64_t> clock_ns;
 };
 
 inline RunContext& run_context(vm::RunState& state) {

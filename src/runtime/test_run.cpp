@@ -46,17 +46,6 @@ Result<TestRunResult> run_repeated(const LoadedProgram& program, const TestRunOp
   return result;
 }
 
-// Every map's storage is memory the program may use (checked mode).
-void add_map_regions(const LoadedProgram& program, vm::RunState& state) {
-  for (const LoadedMap& map : program.owner->maps()) {
-    if (!map.map) continue;
-    const std::span<std::byte> storage = map.map->storage();
-    if (storage.empty()) continue;
-    state.add_region({reinterpret_cast<std::uint64_t>(storage.data()), storage.size(),
-                      map.origin != object::MapOrigin::rodata, "map '" + map.name + "'"});
-  }
-}
-
 Result<TestRunResult> run_xdp(const LoadedProgram& program, const TestRunOptions& options,
                               vm::RunState& state, RunContext& run) {
   XdpMd md{};
@@ -164,6 +153,17 @@ Result<TestRunResult> run_with_context(const LoadedProgram& program, const TestR
 }
 
 }  // namespace
+
+// Every map's storage is memory the program may use (checked mode).
+void add_map_regions(const LoadedProgram& program, vm::RunState& state) {
+  for (const LoadedMap& map : program.owner->maps()) {
+    if (!map.map) continue;
+    const std::span<std::byte> storage = map.map->storage();
+    if (storage.empty()) continue;
+    state.add_region({reinterpret_cast<std::uint64_t>(storage.data()), storage.size(),
+                      map.origin != object::MapOrigin::rodata, "map '" + map.name + "'"});
+  }
+}
 
 Result<TestRunResult> test_run(const LoadedProgram& program, const TestRunOptions& options) {
   Runtime& runtime = program.owner->runtime();

@@ -43,4 +43,8 @@ struct TestRunResult {
 
 Result<TestRunResult> test_run(const LoadedProgram& program, const TestRunOptions& options);
 
+// Adds every map's storage of the program's object to the checked mode's regions (read-only
+// for .rodata): what a run of `program` may touch besides its context, packet and stack.
+void add_map_regions(const LoadedProgram& program, vm::RunState& state);
+
 }  // namespace xbpf::runtime

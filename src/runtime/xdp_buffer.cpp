@@ -32,6 +32,16 @@ Status XdpBuffer::reserve(std::size_t max_packet) {
 
 Status XdpBuffer::reset(std::span<const std::uint8_t> packet, std::size_t meta,
                         std::size_t linear) {
+  // The common case, once per packet of a capture: a reserved frame, the whole packet in it.
+  if (meta == 0 && frame_ != nullptr && packet.size() <= std::min(linear, kXdpMaxLinear)) {
+    data_meta_ = data_ = frame_ + kXdpHeadroom;
+    data_end_ = data_ + packet.size();
+    // memmove: GCC expands a bounded memcpy into `rep movsq`, several times slower than the
+    // C library's for packet sizes.
+    if (!packet.empty()) std::memmove(data_, packet.data(), packet.size());
+    if (!frags_.empty()) frags_.clear();
+    return {};
+  }
   if (meta > kXdpHeadroom)
     return make_error("metadata of " + std::to_string(meta) + " bytes exceeds the headroom");
   linear = std::min({linear, packet.size(), kXdpMaxLinear});

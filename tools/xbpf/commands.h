@@ -10,5 +10,7 @@ int command_disasm(Args& args);
 int command_prog(Args& args);
 int command_prog_dump(Args& args);
 int command_verify(Args& args);
+int command_xdp(Args& args);
+int command_net(Args& args);
 
 }  // namespace xbpf::cli

@@ -18,6 +18,8 @@ Commands:
   prog dump jited FILE
                       print the JIT's machine code for a program
   verify FILE         prove the programs of an object safe, or explain why not
+  xdp run FILE        run an XDP program over a pcap or pcapng capture
+  net attach xdp FILE dev IFACE   run an XDP program on an interface's traffic (Linux)
   version             print the version
 
 Global options (anywhere on the line, as in bpftool):
@@ -62,5 +64,7 @@ int main(int argc, char** argv) {
   if (command == "disasm") return command_disasm(args);
   if (command == "prog") return command_prog(args);
   if (command == "verify") return command_verify(args);
+  if (command == "xdp") return command_xdp(args);
+  if (command == "net") return command_net(args);
   return report(usage_error("unknown command '" + command + "'"));
 }

@@ -36,11 +36,12 @@ Result<object::Object> read_object_file(const std::string& path,
 }
 
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output) {
+                                    std::string trace_output, unsigned possible_cpus) {
   Result<object::LoadObjectOptions> options = load_options(type);
   if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
+  runtime_options.possible_cpus = possible_cpus;
   return runtime::load_file(path, runtime_options, *options);
 }
 

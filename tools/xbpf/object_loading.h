@@ -18,8 +18,9 @@ Result<object::Object> read_object_file(const std::string& path,
 
 // Reads `path` (an ELF object), loads every program and map into a new runtime.
 // `type` overrides the program type the section names select (--type).
+// `possible_cpus` (0: the machine's) is the number of per-CPU slots of per-CPU maps.
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output = "");
+                                    std::string trace_output = "", unsigned possible_cpus = 0);
 
 // The program `name FN` or `section S` selects; without either, the only program.
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,

@@ -1,5 +1,6 @@
 // Time, randomness, identity, checksums and strings.
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "platform/platform.h"
@@ -9,9 +10,24 @@
 namespace xbpf::runtime::helpers {
 namespace {
 
-XBPF_DEFINE_HELPER(ktime_get_ns) { return platform::monotonic_ns(); }
-XBPF_DEFINE_HELPER(ktime_get_boot_ns) { return platform::boot_time_ns(); }
-XBPF_DEFINE_HELPER(ktime_get_coarse_ns) { return platform::monotonic_ns(); }
+// A replayed capture sets the run's clock to each packet's timestamp (xdp run --clock capture).
+std::optional<std::uint64_t> run_clock(const RunState& state) {
+  if (state.user == nullptr) return std::nullopt;
+  return static_cast<const RunContext*>(state.user)->clock_ns;
+}
+
+XBPF_DEFINE_HELPER(ktime_get_ns) {
+  const std::optional<std::uint64_t> clock = run_clock(state);
+  return clock ? *clock : platform::monotonic_ns();
+}
+XBPF_DEFINE_HELPER(ktime_get_boot_ns) {
+  const std::optional<std::uint64_t> clock = run_clock(state);
+  return clock ? *clock : platform::boot_time_ns();
+}
+XBPF_DEFINE_HELPER(ktime_get_coarse_ns) {
+  const std::optional<std::uint64_t> clock = run_clock(state);
+  return clock ? *clock : platform::monotonic_ns();
+}
 
 XBPF_DEFINE_HELPER(get_prandom_u32) {
   // One generator per thread, seeded from the system's entropy.
