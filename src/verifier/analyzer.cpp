@@ -690,7 +690,7 @@ void Checker::memory(State& s, const isa::Instruction& insn) {
       value.num = value.num.sign_extended(width);
     }
     // A restored spill keeps its relations.
-    const Reg& base = s.regs[insn.src];
+    const Reg base = s.regs[insn.src];  // a copy: dst may be src
     std::optional<Zone::Var> from;
     if (base.kind == Kind::stack && base.num.as_constant() && value.kind != Kind::packet_end) {
       const auto o =
