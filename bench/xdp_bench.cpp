@@ -144,8 +144,12 @@ void firewall_cached(benchmark::State& state, vm::Engine engine) {
 
 BENCHMARK_CAPTURE(firewall, interp, vm::Engine::interpreter)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(firewall, interp_checked, vm::Engine::checked)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(firewall, jit, vm::Engine::jit)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(firewall_cached, interp, vm::Engine::interpreter)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(firewall_cached, jit, vm::Engine::jit)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(hook_overhead, interp, vm::Engine::interpreter)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(hook_overhead, jit, vm::Engine::jit)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(hook_overhead_cached, jit, vm::Engine::jit)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(hook_overhead_cached, interp, vm::Engine::interpreter)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(hook_overhead, interp_checked, vm::Engine::checked)

@@ -23,8 +23,8 @@ clang -O2 -g -target bpf -Wall -I/usr/include/"$multiarch" \
   -c examples/xdp_firewall.bpf.c -o $demo/xdp_firewall.o
 echo
 
-echo "== verification"
-echo "   xbpf: SKIPPED -- xbpf has no verifier yet; the program runs unverified below."
+echo "== xbpf verify $demo/xdp_firewall.o"
+$xbpf verify $demo/xdp_firewall.o | sed 's/^/   /'
 if [ "$(id -u)" -eq 0 ] && command -v bpftool >/dev/null 2>&1 && [ -d /sys/fs/bpf ]; then
   pin=/sys/fs/bpf/xbpf_demo_$$
   if bpftool prog load $demo/xdp_firewall.o $pin >/dev/null 2>$demo/kernel-verifier.log; then
@@ -38,11 +38,11 @@ else
 fi
 echo
 
-run="$xbpf xdp run $demo/xdp_firewall.o --pcap $demo/traffic.pcap --init-maps examples/xdp_firewall.maps engine interp"
+run="$xbpf xdp run $demo/xdp_firewall.o --pcap $demo/traffic.pcap --init-maps examples/xdp_firewall.maps engine jit"
 echo "== xbpf xdp run $demo/xdp_firewall.o --pcap $demo/traffic.pcap \\"
-echo "       --init-maps examples/xdp_firewall.maps engine interp --out $demo/passed.pcap"
-echo "   (the interpreter: the JIT is not there yet)"
-$run --out $demo/passed.pcap 2>/dev/null
+echo "       --init-maps examples/xdp_firewall.maps engine jit --out $demo/passed.pcap"
+echo "   (verified again as it loads; the JIT runs it)"
+$run --out $demo/passed.pcap
 echo
 
 # The maps, as JSON, from a second run (--dump-maps): statistics and top talkers.

@@ -9,6 +9,7 @@
 #include "runtime/maps/prog_array.h"
 #include "support/files.h"
 #include "support/text.h"
+#include "verifier/verifier.h"
 
 namespace xbpf::runtime {
 namespace {
@@ -73,6 +74,29 @@ std::string helper_label(std::int32_t id) {
                    : "helper " + std::to_string(id);
 }
 
+// The load pipeline's verification: an error carrying the verifier's report (the first
+// error's source line, instruction and state) when `program` is not proven safe.
+Status verify_program(const object::Object& object, const object::Program& program) {
+  Result<verifier::Report> report = verifier::verify(object, program);
+  if (!report) {
+    Error error = std::move(report).error();
+    if (error.where.file.empty()) error.where.file = object.file;
+    error.message = program.name + ": " + error.message;
+    return error;
+  }
+  if (report->passed()) return {};
+  // The report without its "FAIL section/name (...)" header line.
+  std::string text = verifier::format_report(program, *report);
+  text.erase(0, text.find('\n') + 1);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  Location where;
+  where.file = object.file;
+  where.section = program.section;
+  return make_error("the verifier rejects " + program.section + "/" + program.name +
+                        " (--no-verify runs it in the interpreter's checked mode):\n" + text,
+                    where);
+}
+
 }  // namespace
 
 const LoadedProgram* LoadedObject::find_program(std::string_view name) const {
@@ -93,6 +117,7 @@ Runtime::Runtime(RuntimeOptions options)
     : possible_cpus_(options.possible_cpus != 0 ? options.possible_cpus : platform::cpu_count()),
       jit_(options.jit),
       jit_blind_(options.jit_blind),
+      verify_(options.verify),
       trace_(std::move(options.trace_output)) {}
 
 Runtime::~Runtime() = default;
@@ -234,6 +259,7 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
       }
       environment.set_helper(id, implementation);
     }
+    if (verify_) XBPF_TRY(verify_program(source, program));
     Result<std::shared_ptr<const vm::Program>> code =
         vm::Program::create(program.instructions, environment);
     if (!code) {
@@ -251,6 +277,7 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     entry->source = &program;
     entry->owner = loaded.get();
     entry->code = std::move(*code);
+    entry->verified = verify_;
     for (std::size_t index : program.maps) {
       if (index < loaded->maps_.size()) entry->maps.push_back(loaded->maps_[index].map.get());
     }

@@ -42,6 +42,8 @@ struct LoadedProgram {
   std::shared_ptr<const vm::Program> code;
   // The maps the program references (for checked-mode argument checks).
   std::vector<Map*> maps;
+  // The verifier proved it safe (false only when the runtime was asked not to verify).
+  bool verified = false;
 };
 
 class LoadedObject {
@@ -74,6 +76,11 @@ struct RuntimeOptions {
   // programs then run on the interpreters only. jit_blind blinds their constants.
   bool jit = true;
   bool jit_blind = false;
+  // Verify every program before it is prepared, and refuse the object when one fails (the
+  // load pipeline: relocate, verify, prepare the engine). false is for debugging
+  // (`--no-verify`) and tests of the runtime itself: such programs should run in the
+  // interpreter's checked mode.
+  bool verify = true;
 };
 
 struct LoadOptions {
@@ -108,6 +115,7 @@ class Runtime final : public MapRegistry {
   unsigned possible_cpus_;
   bool jit_;
   bool jit_blind_;
+  bool verify_;
   TracePipe trace_;
   std::atomic<std::uint32_t> last_id_{0};
   mutable std::mutex mutex_;

@@ -223,7 +223,8 @@ TEST_F(Cli, ProgRunPrintsLikeBpftool) {
   ASSERT_EQ(before.exit_code, 0);
   EXPECT_THAT(before.out, HasSubstr("\"retval\":10"));
   EXPECT_THAT(before.err,
-              HasSubstr("warning: running an unverified program without run-time checks"));
+              HasSubstr("warning: assembly and bytecode are not verified; running without "
+                        "run-time checks"));
 }
 
 TEST_F(Cli, ProgramFaultsExitOneWithTheReport) {
@@ -263,7 +264,7 @@ TEST_F(Cli, ProgRunRunsObjectsAndDumpsMaps) {
   platform::ProcessResult run = xbpf(
       {"prog", "run", object, "data_in", packet, "data_out", out, "repeat", "3", "--dump-maps"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("notice: programs are not verified yet"));
+  EXPECT_EQ(run.err, "");  // verified: no notice, no warning
   EXPECT_TRUE(Matches(run.out,
                       "Return value: 2, duration \\(average\\): [0-9]+ns\n"
                       "map 'runs' \\(array, id [0-9]+\\):\n"
@@ -322,7 +323,7 @@ TEST_F(Cli, ProgRunOnTheJitAndDumpJited) {
   EXPECT_THAT(json.out, HasSubstr("{\"insn\":1,\"text\":\"*(u32 *)(r10 - 4) = r1\",\"offset\":"));
   EXPECT_THAT(json.out, HasSubstr(",\"opcodes\":\"89 7d fc\"}"));  // mov [rbp - 4], edi
   platform::ProcessResult help = xbpf({"prog", "run", "--help"});
-  EXPECT_THAT(help.out, HasSubstr("or jit (x86-64 machine code"));
+  EXPECT_THAT(help.out, HasSubstr("engine ENGINE         jit (x86-64 machine code"));
 
   // XBPF_JIT=off forbids executable memory: asking for the JIT fails clearly, the default
   // engine still runs.

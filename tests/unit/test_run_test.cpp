@@ -43,8 +43,14 @@ struct Loaded {
   const LoadedProgram& program() const { return *object->programs().front(); }
 };
 
-Loaded load(ProgramType type, std::string_view source) {
+// Verified unless `verify` is false (programs that test the checked mode's faults).
+Loaded load(ProgramType type, std::string_view source, bool verify = true) {
   Loaded loaded;
+  if (!verify) {
+    RuntimeOptions options{2, "-"};
+    options.verify = false;
+    loaded.runtime = std::make_unique<Runtime>(options);
+  }
   Result<std::shared_ptr<LoadedObject>> object = loaded.runtime->load(object_with(type, source));
   EXPECT_TRUE(object.ok()) << object.error().to_string();
   if (object.ok()) loaded.object = *object;
@@ -195,7 +201,8 @@ TEST(TestRun, CheckedModeConfinesXdpToTheLivePacket) {
     r2 = *(u32 *)(r1 + 4)        # data_end
     r0 = *(u8 *)(r2 + 0)
     exit
-  )");
+  )",
+                       /*verify=*/false);
   ASSERT_TRUE(loaded.object);
   TestRunOptions options;
   options.data_in = frame(20);
@@ -327,6 +334,34 @@ TEST(TestRun, HelpersAreCheckedAgainstTheProgramType) {
 
 namespace xbpf::runtime {
 namespace {
+
+TEST(TestRun, TheLoadPipelineVerifiesEveryProgram) {
+  const object::Object unsafe = object_with(ProgramType::xdp, R"(
+    r2 = *(u32 *)(r1 + 4)
+    r0 = *(u8 *)(r2 + 0)
+    exit
+  )",
+                                            "xdp");
+  Runtime runtime(RuntimeOptions{1, "-"});
+  Result<std::shared_ptr<LoadedObject>> refused = runtime.load(unsafe);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().to_string(),
+              HasSubstr("test.o: section xdp: the verifier rejects xdp/prog"));
+  EXPECT_THAT(refused.error().to_string(),
+              HasSubstr("\npc 1: read of 1 bytes at r2 + 0: r2 is not a pointer"));
+
+  Result<std::shared_ptr<LoadedObject>> safe =
+      runtime.load(object_with(ProgramType::xdp, "r0 = 2\nexit\n"));
+  ASSERT_TRUE(safe.ok()) << safe.error().to_string();
+  EXPECT_TRUE((*safe)->programs().front()->verified);
+
+  RuntimeOptions trusting{1, "-"};
+  trusting.verify = false;
+  Runtime unverified(trusting);
+  Result<std::shared_ptr<LoadedObject>> loaded = unverified.load(unsafe);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  EXPECT_FALSE((*loaded)->programs().front()->verified);
+}
 
 TEST(TestRun, TheRuntimeOptionForbidsTheJit) {
   const object::Object source = object_with(ProgramType::xdp, "r0 = 2\nexit\n");

@@ -127,7 +127,8 @@ TEST_F(XdpCli, RunsACaptureAndWritesThePassedPackets) {
   platform::ProcessResult text =
       xbpf({"xdp", "run", actions_object().string(), "--pcap", in, "--out", path("out.pcapng")});
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_THAT(text.err, HasSubstr("notice: programs are not verified yet"));
+  EXPECT_EQ(text.err, "");                              // verified: no notice, no warning
+  EXPECT_THAT(text.out, HasSubstr("(1 thread, jit)"));  // the default engine
   EXPECT_THAT(text.out, HasSubstr("packets 5  bytes 320  skipped 1"));
   EXPECT_THAT(text.out, HasSubstr("-> ifindex 4"));
   EXPECT_THAT(text.out, HasSubstr("written 3 packets to"));
@@ -160,10 +161,16 @@ TEST_F(XdpCli, CorruptCapturesAndFaultsAreReported) {
   EXPECT_THAT(cut.err, HasSubstr("cut.pcap: record 3 at byte offset 184: truncated packet data"));
   EXPECT_EQ(packets_of(path("cut-out.pcap")).size(), 2u);
 
-  // A program that reads past its packet: the checked mode stops it, naming the record.
+  // A program that reads past its packet: the verifier refuses it, at its source line; with
+  // --no-verify the checked mode stops it, naming the record.
   const fs::path fault = runtime::test::program_object("xdp_fault", 2);
   if (fs::exists(fault)) {
-    platform::ProcessResult faulted = xbpf({"xdp", "run", fault.string(), "--pcap", in});
+    platform::ProcessResult refused = xbpf({"xdp", "run", fault.string(), "--pcap", in});
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_THAT(refused.err, HasSubstr("the verifier rejects xdp/xdp_fault"));
+    EXPECT_THAT(refused.err, HasSubstr("xdp_fault.bpf.c:10: pc 1: read of 1 bytes at r1 + 5000"));
+    platform::ProcessResult faulted =
+        xbpf({"xdp", "run", fault.string(), "--pcap", in, "--no-verify"});
     EXPECT_EQ(faulted.exit_code, 1);
     EXPECT_THAT(faulted.err, HasSubstr("record 1: xdp_fault: "));
   }

@@ -17,7 +17,7 @@ namespace xdp = hooks::xdp;
 constexpr const char* kAttachHelp =
     R"help(Usage: xbpf net attach xdp FILE [name FN | section S] dev IFACE
                           [--deliver tap NAME | --forward IFACE2] [engine ENGINE]
-                          [--init-maps MAPFILE] [--dump-maps]
+                          [--init-maps MAPFILE] [--dump-maps] [--no-verify]
 
 Runs an XDP program on every frame received on IFACE (an AF_PACKET socket with a
 memory-mapped ring), in the foreground until SIGINT or SIGTERM, and carries out its verdict:
@@ -34,7 +34,10 @@ with ingress_ifindex = IFACE's index and rx_queue_index 0; the program's clock i
 system's. Counters go to stderr every second and at the end (JSON lines with
 -j). Needs Linux and CAP_NET_RAW (CAP_NET_ADMIN for a TAP device).
 
-  engine ENGINE         interp-checked (the default: programs are not verified yet) or interp
+  engine ENGINE         jit (the default where allowed: XBPF_JIT=off forbids it), interp or
+                        interp-checked (every memory access checked at run time)
+  --no-verify           run without verifying (debugging): in interp-checked unless
+                        another engine is asked for
   --init-maps MAPFILE   map entries to fill first ("NAME key BYTE... value BYTE..." lines)
   --dump-maps           print every map's entries at the end
 )help";
@@ -89,38 +92,26 @@ int command_net_attach(Args& args) {
   tap = *tap_name;
   const bool deliver = args.flag("--deliver");
   if (deliver != tap.has_value()) return report(usage_error("--deliver takes 'tap NAME'"));
-  Result<std::optional<std::string>> engine_name = args.value("engine");
-  if (!engine_name) return report(engine_name.error());
-  std::optional<vm::Engine> engine;
-  if (*engine_name) {
-    engine = vm::parse_engine(**engine_name);
-    if (!engine)
-      return report(usage_error("unknown engine '" + **engine_name +
-                                "' (expected interp or interp-checked)"));
-  }
+  Result<EngineChoice> engine = parse_engine_choice(args);
+  if (!engine) return report(engine.error());
   const bool dump_maps = args.flag("--dump-maps");
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("net attach xdp needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
   if (!dev) return report(usage_error("net attach xdp needs an interface: dev IFACE"));
   if (tap && forward) return report(usage_error("give --deliver tap or --forward, not both"));
-  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt);
+  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, engine->verify);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, name, section);
   if (!program) return report(program.error());
   if (maps) {
     if (Status done = init_maps(*maps, *loaded->object); !done) return report(done.error());
   }
-  if (!engine) {
-    std::fprintf(
-        stderr,
-        "xbpf: notice: programs are not verified yet; running in the interpreter's checked mode\n");
-  }
   xdp::LiveOptions options;
   options.interface = *dev;
   options.tap = tap;
   options.forward = forward;
-  options.engine = engine.value_or(vm::Engine::checked);
+  options.engine = choose_engine(*engine, **program);
   const bool json = args.options().json;
   options.report = [json](const xdp::LiveCounters& counters, bool final) {
     print_counters(counters, final, json);

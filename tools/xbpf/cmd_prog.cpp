@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kRunHelp =
     R"help(Usage: xbpf prog run FILE [name FN | section S] [data_in FILE] [data_out FILE]
                      [ctx_in FILE] [ctx_out FILE] [repeat N] [engine ENGINE] [cpu N]
-                     [--type TYPE] [--dump-maps]
+                     [--type TYPE] [--dump-maps] [--no-verify]
 
 Runs a program once (or N times) on input, as Linux's BPF_PROG_TEST_RUN does, and prints
 its return value and the average duration, as "bpftool prog run" does:
@@ -39,11 +39,13 @@ data_in and r2 = its length, as in the ISA conformance suite.
   data_in / data_out    packet in and out
   ctx_in / ctx_out      context in and out (struct xdp_md, struct __sk_buff, ...)
   repeat N              run N times (default 1); the duration is the average
-  engine ENGINE         interp-checked (the default: every memory access checked, since
-                        programs are not verified yet), interp (no checks; trusted
-                        programs only) or jit (x86-64 machine code, no checks; trusted
-                        programs only, and only when asked for until the verifier is
-                        there; XBPF_JIT=off forbids it, XBPF_JIT_BLIND=1 blinds constants)
+  engine ENGINE         jit (x86-64 machine code; the default where allowed: XBPF_JIT=off
+                        forbids it, XBPF_JIT_BLIND=1 blinds constants), interp (the
+                        interpreter) or interp-checked (the interpreter checking every
+                        memory access at run time)
+  --no-verify           run without verifying (debugging): in interp-checked unless
+                        another engine is asked for. Without it, a program the verifier
+                        rejects does not run: the error shows why, at its source line
   cpu N                 the CPU the program runs as (per-CPU maps), default 0
   --type TYPE           the program type, overriding the section name (xdp, sched_cls, ...)
   --dump-maps           print every map's entries after the run (JSON with -j)
@@ -71,7 +73,7 @@ std::uint64_t return_first(std::uint64_t r1, std::uint64_t, std::uint64_t, std::
 struct RunArguments {
   std::optional<std::string> name, section, data_in, data_out, ctx_in, ctx_out, type;
   std::uint64_t repeat = 1;
-  std::optional<vm::Engine> engine;
+  EngineChoice engine;
   unsigned cpu = 0;
   bool dump_maps = false;
   std::string file;
@@ -99,14 +101,9 @@ Result<RunArguments> parse_run(Args& args) {
     }
     run.repeat = value->magnitude;
   }
-  Result<std::optional<std::string>> engine = args.value("engine");
+  Result<EngineChoice> engine = parse_engine_choice(args);
   if (!engine) return std::move(engine).error();
-  if (*engine) {
-    run.engine = vm::parse_engine(**engine);
-    if (!run.engine)
-      return usage_error("unknown engine '" + **engine +
-                         "' (expected interp, interp-checked or jit)");
-  }
+  run.engine = *engine;
   Result<std::optional<std::string>> cpu = args.value("cpu");
   if (!cpu) return std::move(cpu).error();
   if (*cpu) {
@@ -153,9 +150,13 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
     return report(
         usage_error("name, section, ctx_in, ctx_out, --type and --dump-maps need an object file"));
   }
-  const vm::Engine engine = run.engine.value_or(vm::Engine::checked);
+  // Assembly and bytecode have no program type to verify against (r1 and r2 are the
+  // conformance suite's): they run as unverified programs.
+  const vm::Engine engine = run.engine.engine.value_or(vm::Engine::checked);
   if (engine != vm::Engine::checked) {
-    std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
+    std::fprintf(stderr,
+                 "xbpf: warning: assembly and bytecode are not verified; running without run-time "
+                 "checks\n");
   }
   Result<std::vector<std::uint8_t>> data_in = read_optional(run.data_in);
   if (!data_in) return report(data_in.error());
@@ -193,7 +194,7 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
 }
 
 int run_object(Args& args, const RunArguments& run) {
-  Result<LoadedFile> loaded = load_object_file(run.file, run.type);
+  Result<LoadedFile> loaded = load_object_file(run.file, run.type, run.engine.verify);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run.name, run.section);
@@ -207,14 +208,7 @@ int run_object(Args& args, const RunArguments& run) {
   options.ctx_in = std::move(*ctx_in);
   options.repeat = static_cast<std::uint32_t>(run.repeat);
   options.cpu = run.cpu;
-  options.engine = run.engine.value_or(vm::Engine::checked);
-  if (!run.engine) {
-    std::fprintf(
-        stderr,
-        "xbpf: notice: programs are not verified yet; running in the interpreter's checked mode\n");
-  } else if (*run.engine != vm::Engine::checked) {
-    std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
-  }
+  options.engine = choose_engine(run.engine, **program);
   Result<runtime::TestRunResult> result = runtime::test_run(**program, options);
   if (!result) {
     Error error = std::move(result).error();
@@ -262,7 +256,7 @@ int command_prog_show(Args& args) {
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("prog show needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
-  Result<LoadedFile> loaded = load_object_file(*file, *type);
+  Result<LoadedFile> loaded = load_object_file(*file, *type, /*verify=*/false);
   if (!loaded) return report(loaded.error());
   const runtime::LoadedObject& object = *loaded->object;
   const bool gpl =

@@ -23,7 +23,7 @@ namespace xdp = hooks::xdp;
 constexpr const char* kRunHelp =
     R"help(Usage: xbpf xdp run FILE [name FN | section S] --pcap IN [--out OUT]
                     [engine ENGINE] [--threads N] [--clock capture|system]
-                    [--init-maps MAPFILE] [--dump-maps] [--no-progress]
+                    [--init-maps MAPFILE] [--dump-maps] [--no-progress] [--no-verify]
 
 Runs an XDP program over every packet of a capture (pcap or pcapng, either byte order), as a
 NIC's receive path would: each packet in a frame with 256 bytes of headroom and tailroom, an
@@ -35,8 +35,12 @@ i + 1, pcap's is 1) and rx_queue_index 0. Prints the verdicts, the time, Mpps an
   --out OUT             write the XDP_PASS and XDP_TX packets, as the program left them, in
                         capture order: pcap when OUT ends in .pcap, otherwise pcapng with the
                         verdict in each packet's comment
-  engine ENGINE         interp-checked (the default: every memory access checked, since
-                        programs are not verified yet) or interp (no checks)
+  engine ENGINE         jit (x86-64 machine code; the default where allowed: XBPF_JIT=off
+                        forbids it), interp (the interpreter) or interp-checked (the
+                        interpreter checking every memory access at run time)
+  --no-verify           run without verifying (debugging): in interp-checked unless
+                        another engine is asked for. Without it, a program the verifier
+                        rejects does not run: the error shows why, at its source line
   --threads N           N workers (1-64), each its own CPU for per-CPU maps; packets go to
                         workers by source address, and the results equal one worker's
   --clock capture       bpf_ktime_get_ns returns the packet's timestamp (the default: the
@@ -54,7 +58,7 @@ before it are run and written. Exit codes: 0 done, 1 the program faulted, 2 bad 
 
 struct RunArguments {
   std::optional<std::string> name, section, pcap, out, init_maps;
-  std::optional<vm::Engine> engine;
+  EngineChoice engine;
   unsigned threads = 1;
   bool capture_clock = true;
   bool dump_maps = false;
@@ -73,13 +77,9 @@ Result<RunArguments> parse_run(Args& args) {
     if (!value) return std::move(value).error();
     *field = std::move(*value);
   }
-  Result<std::optional<std::string>> engine = args.value("engine");
+  Result<EngineChoice> engine = parse_engine_choice(args);
   if (!engine) return std::move(engine).error();
-  if (*engine) {
-    run.engine = vm::parse_engine(**engine);
-    if (!run.engine)
-      return usage_error("unknown engine '" + **engine + "' (expected interp or interp-checked)");
-  }
+  run.engine = *engine;
   Result<std::optional<std::string>> threads = args.value("threads");
   if (!threads) return std::move(threads).error();
   if (*threads) {
@@ -213,7 +213,8 @@ int command_xdp_run(Args& args) {
   Result<RunArguments> run = parse_run(args);
   if (!run) return report(run.error());
   const unsigned cpus = std::max(platform::cpu_count(), run->threads);
-  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, "", cpus);
+  Result<LoadedFile> loaded =
+      load_object_file(run->file, std::nullopt, run->engine.verify, "", cpus);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run->name, run->section);
@@ -234,14 +235,7 @@ int command_xdp_run(Args& args) {
     const xdp::CaptureFormat format = xdp::output_format_for(*run->out);
     writer = xdp::CaptureWriter::create(out_file, format, *run->out, (*reader)->nanosecond());
   }
-  const vm::Engine engine = run->engine.value_or(vm::Engine::checked);
-  if (!run->engine) {
-    std::fprintf(
-        stderr,
-        "xbpf: notice: programs are not verified yet; running in the interpreter's checked mode\n");
-  } else if (*run->engine == vm::Engine::interpreter) {
-    std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
-  }
+  const vm::Engine engine = choose_engine(run->engine, **program);
   std::error_code ignored;
   const std::uintmax_t size = std::filesystem::file_size(*run->pcap, ignored);
   Progress progress(run->progress && platform::stderr_is_terminal(),

@@ -1,5 +1,7 @@
 #include "object_loading.h"
 
+#include <cstdio>
+
 #include "object/object.h"
 #include "progtype/progtype.h"
 #include "support/files.h"
@@ -35,13 +37,42 @@ Result<object::Object> read_object_file(const std::string& path,
   return object::read_object(std::move(*bytes), path, *options);
 }
 
+Result<EngineChoice> parse_engine_choice(Args& args) {
+  EngineChoice choice;
+  Result<std::optional<std::string>> engine = args.value("engine");
+  if (!engine) return std::move(engine).error();
+  if (*engine) {
+    choice.engine = vm::parse_engine(**engine);
+    if (!choice.engine)
+      return usage_error("unknown engine '" + **engine +
+                         "' (expected jit, interp or interp-checked)");
+  }
+  choice.verify = !args.flag("--no-verify");
+  return choice;
+}
+
+vm::Engine choose_engine(const EngineChoice& choice, const runtime::LoadedProgram& program) {
+  if (!program.verified) {
+    if (!choice.engine) return vm::Engine::checked;
+    if (*choice.engine != vm::Engine::checked) {
+      std::fprintf(stderr,
+                   "xbpf: warning: running an unverified program (--no-verify) without run-time "
+                   "checks\n");
+    }
+    return *choice.engine;
+  }
+  if (choice.engine) return *choice.engine;
+  return program.code->jit() != nullptr ? vm::Engine::jit : vm::Engine::interpreter;
+}
+
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output, unsigned possible_cpus) {
+                                    bool verify, std::string trace_output, unsigned possible_cpus) {
   Result<object::LoadObjectOptions> options = load_options(type);
   if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
   runtime_options.possible_cpus = possible_cpus;
+  runtime_options.verify = verify;
   return runtime::load_file(path, runtime_options, *options);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "runtime/runtime.h"
+#include "vm/vm.h"
 
 namespace xbpf::cli {
 
@@ -16,11 +17,27 @@ using runtime::LoadedFile;
 Result<object::Object> read_object_file(const std::string& path,
                                         const std::optional<std::string>& type);
 
-// Reads `path` (an ELF object), loads every program and map into a new runtime.
-// `type` overrides the program type the section names select (--type).
-// `possible_cpus` (0: the machine's) is the number of per-CPU slots of per-CPU maps.
+// How a command runs its program: `engine E` and `--no-verify`.
+struct EngineChoice {
+  std::optional<vm::Engine> engine;  // asked for; otherwise chosen by choose_engine
+  bool verify = true;                // false with --no-verify
+};
+
+// Reads `engine E` (E one of `engines`, for the message) and `--no-verify` from `args`.
+Result<EngineChoice> parse_engine_choice(Args& args);
+
+// The engine `program` runs on: the one asked for, else the JIT where the policy allows it
+// (XBPF_JIT=off does not), else the interpreter; an unverified program (--no-verify) runs in
+// the interpreter's checked mode unless another engine is asked for, with a warning then.
+vm::Engine choose_engine(const EngineChoice& choice, const runtime::LoadedProgram& program);
+
+// Reads `path` (an ELF object), verifies its programs (unless `verify` is false) and loads
+// them and its maps into a new runtime. `type` overrides the program type the section names
+// select (--type). `possible_cpus` (0: the machine's) is the number of per-CPU slots of
+// per-CPU maps.
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output = "", unsigned possible_cpus = 0);
+                                    bool verify = true, std::string trace_output = "",
+                                    unsigned possible_cpus = 0);
 
 // The program `name FN` or `section S` selects; without either, the only program.
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
