@@ -236,7 +236,27 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
         return;
       }
     }
+    // d' = d +/- src with src bounded and no wrap: d' - d lies in src's range (or its
+    // negation), which keeps loop counters related to `i += step` variables.
+    std::optional<std::pair<std::int64_t, std::int64_t>> shift;
+    if ((sem == Sem::add || sem == Sem::sub) && from_reg && insn.src != d && !value.is_bottom()) {
+      const Scalar& n = src.num;
+      if (n.smin() > -Zone::kLimit && n.smax() < Zone::kLimit) {
+        const std::int64_t lo = sem == Sem::add ? n.smin() : -n.smax();
+        const std::int64_t hi = sem == Sem::add ? n.smax() : -n.smin();
+        const bool in32 = before.smin() >= 0 && before.umax() <= UINT32_MAX && n.smin() >= 0 &&
+                          n.umax() <= UINT32_MAX;
+        if ((is64 || in32) && shifts_exactly(before, value, lo, hi)) shift.emplace(lo, hi);
+      }
+    }
+    const Zone::Var old = Vars::reg(kMaxFrames + 1, 0);
+    if (shift) s.zone.assign(old, dvar, 0);
     s.set_reg(d, Reg::number(value));
+    if (shift) {
+      s.zone.add(dvar, old, shift->second);
+      s.zone.add(old, dvar, -shift->first);
+      s.zone.forget(old);
+    }
     if (is64 && sem == Sem::add && from_reg && insn.src != d &&
         shifts_exactly(src.num, value, before.smin(), before.smax())) {
       // d' = d + src: d' - src lies in d's old range.
@@ -570,7 +590,7 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
           fail(s, pc,
                access + " reads stack byte r10" + signed_offset(b - kStackBytes) +
                    ", which is not initialised",
-               "stack[" + std::to_string(b) + "] is initialised", {r});
+               "r10" + signed_offset(b - kStackBytes) + " is initialised", {r});
           return false;
         }
       }
@@ -903,7 +923,7 @@ bool Checker::check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& siz
         fail(s, pc,
              std::string(what) + " reads stack byte r10" + signed_offset(b - kStackBytes) +
                  ", which is not initialised",
-             "stack[" + std::to_string(b) + "] is initialised", {r});
+             "r10" + signed_offset(b - kStackBytes) + " is initialised", {r});
         return false;
       }
     }
@@ -1448,10 +1468,23 @@ void Checker::exit_program(State& s, const isa::Instruction& insn) {
                 std::to_string(range.min) + " <= r0 <= " + std::to_string(range.max), {0});
   }
   if (!s.references.empty()) {
+    // Name what acquired it, and how to release that.
+    const auto at = static_cast<std::uint32_t>((s.references.front() - 1) % slots_);
+    std::string what = "a reference", release = "bpf_ringbuf_submit/discard, bpf_sk_release";
+    const auto acquired = std::find_if(program_.code.begin(), program_.code.end(),
+                                       [at](const isa::Instruction& i) { return i.slot == at; });
+    if (acquired != program_.code.end() && acquired->op == isa::Op::call_helper) {
+      if (const progtype::HelperPrototype* helper = progtype::helper(acquired->imm)) {
+        const std::string name(helper->name);
+        what = "the reference bpf_" + name + " returned";
+        if (name.rfind("ringbuf_reserve", 0) == 0) release = "bpf_ringbuf_submit or discard";
+        if (name.rfind("sk_lookup", 0) == 0 || name.rfind("skc_lookup", 0) == 0)
+          release = "bpf_sk_release";
+      }
+    }
     return fail(s, pc,
-                "a reference acquired at pc " +
-                    std::to_string((s.references.front() - 1) % slots_) +
-                    " is not released on this path (bpf_ringbuf_submit/discard, bpf_sk_release)",
+                what + " at pc " + std::to_string(at) + " is not released on this path (" +
+                    release + " it on every path)",
                 "every reference released");
   }
   if (s.lock != LockState::none) {
