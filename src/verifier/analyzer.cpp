@@ -1271,6 +1271,29 @@ void Checker::step(State& s, const isa::Instruction& insn, std::uint32_t site) {
   }
 }
 
+bool Checker::is_extend32(const isa::Instruction& shl, const isa::Instruction& shr) {
+  const auto is_shift32 = [](const isa::Instruction& i, Sem sem) {
+    return i.info().form == Form::alu_imm && i.info().width == 64 && i.info().sem == sem &&
+           i.imm == 32;
+  };
+  return is_shift32(shl, Sem::lsh) && shr.dst == shl.dst &&
+         (is_shift32(shr, Sem::rsh) || is_shift32(shr, Sem::arsh));
+}
+
+bool Checker::extend32(State& s, const isa::Instruction& shl, const isa::Instruction& shr) {
+  const Reg& reg = s.regs[shl.dst];
+  if (s.bottom || reg.kind != Kind::number) return false;
+  const Scalar& v = reg.num;
+  if (shr.info().sem == Sem::rsh) {
+    if (v.smin() >= 0 && v.umax() <= UINT32_MAX) return true;  // already zero-extended
+    s.set_reg(shl.dst, Reg::number(v.truncated(4)));
+  } else {
+    if (v.smin() >= INT32_MIN && v.smax() <= INT32_MAX) return true;  // already sign-extended
+    s.set_reg(shl.dst, Reg::number(v.truncated(4).sign_extended(4)));
+  }
+  return true;
+}
+
 void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
   if (s.bottom) return;
   const isa::OpInfo& info = insn.info();

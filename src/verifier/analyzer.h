@@ -55,6 +55,14 @@ class Checker {
   // bottom and, when checking, a diagnostic is recorded.
   void step(State& s, const isa::Instruction& insn, std::uint32_t site);
 
+  // `rX <<= 32; rX >>= 32` (or `s>>= 32`), clang's zero (sign) extension of a 32-bit value
+  // kept in a 64-bit register, as one operation: when the value already fits, nothing
+  // changes, so the register keeps its relations (a loop counter compared through its
+  // extended copy). is_extend32 tells whether two instructions are the idiom; extend32
+  // applies it, false (and `s` unchanged) when the register is not a number (then apply each).
+  static bool is_extend32(const isa::Instruction& shl, const isa::Instruction& shr);
+  bool extend32(State& s, const isa::Instruction& shl, const isa::Instruction& shr);
+
   // The branch of a conditional jump: `taken` or not. Bottom when infeasible.
   void branch(State& s, const isa::Instruction& insn, bool taken);
 

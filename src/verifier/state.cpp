@@ -31,6 +31,7 @@ std::string Vars::name(Zone::Var var) {
   if (var == Zone::kZero) return "0";
   if (var == packet_size) return "packet_size";
   if (var == meta_offset) return "meta_offset";
+  if (var >= kLoopDown) return "-loop@" + std::to_string(var - kLoopDown);
   if (var >= 8192) return "loop@" + std::to_string(var - 8192);
   if (var >= 256) {
     const auto index = var - 256;

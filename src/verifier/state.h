@@ -87,7 +87,12 @@ struct Vars {
   static constexpr Zone::Var cell(int frame, int offset) {
     return 256 + static_cast<Zone::Var>(frame * kStackBytes + offset);
   }
+  // Iterations of the loop at node `head`: counted up from 0, and down from 0 by a twin, so
+  // that a difference constraint bounds both counting-up loops (counter - i <= c) and
+  // counting-down ones (i - down <= c, that is counter + i <= c).
   static constexpr Zone::Var loop_counter(std::uint32_t head) { return 8192 + head; }
+  static constexpr Zone::Var loop_down(std::uint32_t head) { return kLoopDown + head; }
+  static constexpr Zone::Var kLoopDown = 0x40000000;
   static std::string name(Zone::Var var);
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <queue>
 #include <set>
 #include <unordered_map>
@@ -333,11 +334,14 @@ State Analysis::entry() const {
 void Analysis::counter(const Edge& edge, State& s) const {
   const Node& to = nodes_[edge.to];
   if (!to.head || to.callback_head || s.bottom) return;
-  const Zone::Var var = Vars::loop_counter(edge.to);
+  const Zone::Var up = Vars::loop_counter(edge.to);
+  const Zone::Var down = Vars::loop_down(edge.to);
   if (edge.back) {
-    s.zone.assign(var, var, 1);
+    s.zone.assign(up, up, 1);
+    s.zone.assign(down, down, -1);
   } else {
-    s.zone.assign_range(var, 0, 0);
+    s.zone.assign_range(up, 0, 0);
+    s.zone.assign_range(down, 0, 0);
   }
 }
 
@@ -356,6 +360,21 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
     const Form form = insn.info().form;
     const bool control = form == Form::jump || form == Form::jump_long || form == Form::exit ||
                          form == Form::call_local;
+    if (i < node.last && Checker::is_extend32(insn, code_[i + 1])) {
+      // The pair as one operation; the state recorded between them is the first shift's.
+      std::optional<State> shifted;
+      if (record) shifted = s;
+      if (checker.extend32(s, insn, code_[i + 1])) {
+        if (record) {
+          checker.step(*shifted, insn, site(n, i));
+          std::string& text = report_.states[code_[i + 1].slot];
+          if (!text.empty()) text += "\n-- another call context --\n";
+          text += shifted->to_string();
+        }
+        ++i;
+        continue;
+      }
+    }
     if (!control) checker.step(s, insn, site(n, i));
   }
   if (s.bottom) return out;
@@ -488,7 +507,11 @@ Result<Report> Analysis::run() {
     }
     const Node& h = nodes_[node];
     if (options_.check_termination && h.head && !h.callback_head) {
-      const auto bound = in[node].zone.upper(Vars::loop_counter(node));
+      // Either twin bounds the iterations: counter <= c, or -down <= c.
+      auto bound = in[node].zone.upper(Vars::loop_counter(node));
+      if (auto down = in[node].zone.lower(Vars::loop_down(node));
+          down && *down <= 0 && (!bound || -*down < *bound))
+        bound = -*down;
       if (!bound || *bound > detail::kMaxLoopIterations) {
         const std::uint32_t pc = code_[h.first].slot;
         errors_.push_back(Diagnostic{
