@@ -12,8 +12,10 @@ using progtype::FieldKind;
 
 std::string reg_name(int r) { return "r" + std::to_string(r); }
 
-std::string signed_offset(std::int64_t off) {
-  return off < 0 ? " - " + std::to_string(-off) : " + " + std::to_string(off);
+// " + N" or " - N"; 128-bit so that offsets near the 64-bit limits print without overflow.
+std::string signed_offset(__int128 off) {
+  const auto magnitude = static_cast<unsigned long long>(off < 0 ? -off : off);
+  return (off < 0 ? " - " : " + ") + std::to_string(magnitude);
 }
 
 void add_bounds(State& s, Zone::Var var, const Scalar& value) {
@@ -472,7 +474,7 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
          access + " is outside the " + std::string(region) + " (offset " + at.to_string() +
              ", size " + std::to_string(size) + ")",
          "0 <= " + reg_name(r) + ".offset" + signed_offset(off) + " && " + reg_name(r) + ".offset" +
-             signed_offset(off + static_cast<std::int64_t>(width)) + " <= " + std::to_string(size),
+             signed_offset(__int128{off} + width) + " <= " + std::to_string(size),
          {r});
     return false;
   };
@@ -557,8 +559,8 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
       if (!in_bounds(kStackBytes)) {
         fail(s, pc,
              access + " is outside the stack (r10 - 512 .. r10): offset " +
-                 (lo - kStackBytes < 0 ? "r10" + signed_offset(lo - kStackBytes) : "r10+") +
-                 (lo == hi ? "" : " .. r10" + signed_offset(hi - kStackBytes)),
+                 (lo < kStackBytes ? "r10" + signed_offset(__int128{lo} - kStackBytes) : "r10+") +
+                 (lo == hi ? "" : " .. r10" + signed_offset(__int128{hi} - kStackBytes)),
              "r10 - 512 <= " + reg_name(r) + signed_offset(off) + " && " + reg_name(r) +
                  signed_offset(off + static_cast<std::int64_t>(width)) + " <= r10",
              {r});
@@ -621,7 +623,7 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
       }
       const Zone::Var var = reg_var(s, r);
       // Upper: offset + off + width <= packet_size.
-      bool upper = hi + w <= s.packet_size.smin();
+      bool upper = hi <= s.packet_size.smin() - w;
       if (!upper) {
         if (auto b = s.zone.bound(var, Vars::packet_size)) upper = *b + off + w <= 0;
       }
@@ -907,7 +909,7 @@ bool Checker::check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& siz
   if (reg.kind == Kind::stack && !write) {
     // Every byte must be initialised.
     if (reg.region > static_cast<std::uint32_t>(s.frame) || reg.num.smin() < 0 ||
-        reg.num.smax() + static_cast<std::int64_t>(span) > kStackBytes) {
+        reg.num.smax() > kStackBytes - static_cast<std::int64_t>(span)) {
       fail(s, pc,
            std::string(what) + " is outside the stack: offset " + reg.num.to_string() + ", size " +
                std::to_string(span),
