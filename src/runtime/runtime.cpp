@@ -92,9 +92,11 @@ Status verify_program(const object::Object& object, const object::Program& progr
   Location where;
   where.file = object.file;
   where.section = program.section;
-  return make_error("the verifier rejects " + program.section + "/" + program.name +
-                        " (--no-verify runs it in the interpreter's checked mode):\n" + text,
-                    where);
+  Error error = make_error("the verifier rejects " + program.section + "/" + program.name +
+                               " (--no-verify runs it in the interpreter's checked mode):\n" + text,
+                           where);
+  error.linux_errno = linux_abi::kEACCES;  // what BPF_PROG_LOAD returns for a rejection
+  return error;
 }
 
 }  // namespace

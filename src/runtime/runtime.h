@@ -77,7 +77,8 @@ struct RuntimeOptions {
   bool jit = true;
   bool jit_blind = false;
   // Verify every program before it is prepared, and refuse the object when one fails (the
-  // load pipeline: relocate, verify, prepare the engine). false is for debugging
+  // load pipeline: relocate, verify, prepare the engine; the error's linux_errno is EACCES). false
+  // is for debugging
   // (`--no-verify`) and tests of the runtime itself: such programs should run in the
   // interpreter's checked mode.
   bool verify = true;

@@ -349,6 +349,7 @@ TEST(TestRun, TheLoadPipelineVerifiesEveryProgram) {
               HasSubstr("test.o: section xdp: the verifier rejects xdp/prog"));
   EXPECT_THAT(refused.error().to_string(),
               HasSubstr("\npc 1: read of 1 bytes at r2 + 0: r2 is not a pointer"));
+  EXPECT_EQ(refused.error().linux_errno, linux_abi::kEACCES);
 
   Result<std::shared_ptr<LoadedObject>> safe =
       runtime.load(object_with(ProgramType::xdp, "r0 = 2\nexit\n"));

@@ -166,7 +166,7 @@ TEST_F(XdpCli, CorruptCapturesAndFaultsAreReported) {
   const fs::path fault = runtime::test::program_object("xdp_fault", 2);
   if (fs::exists(fault)) {
     platform::ProcessResult refused = xbpf({"xdp", "run", fault.string(), "--pcap", in});
-    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_EQ(refused.exit_code, 1);
     EXPECT_THAT(refused.err, HasSubstr("the verifier rejects xdp/xdp_fault"));
     EXPECT_THAT(refused.err, HasSubstr("xdp_fault.bpf.c:10: pc 1: read of 1 bytes at r1 + 5000"));
     platform::ProcessResult faulted =

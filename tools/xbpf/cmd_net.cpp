@@ -101,7 +101,7 @@ int command_net_attach(Args& args) {
   if (!dev) return report(usage_error("net attach xdp needs an interface: dev IFACE"));
   if (tap && forward) return report(usage_error("give --deliver tap or --forward, not both"));
   Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, engine->verify);
-  if (!loaded) return report(loaded.error());
+  if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, name, section);
   if (!program) return report(program.error());
   if (maps) {

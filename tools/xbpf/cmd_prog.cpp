@@ -195,7 +195,7 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
 
 int run_object(Args& args, const RunArguments& run) {
   Result<LoadedFile> loaded = load_object_file(run.file, run.type, run.engine.verify);
-  if (!loaded) return report(loaded.error());
+  if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run.name, run.section);
   if (!program) return report(program.error());
@@ -257,7 +257,7 @@ int command_prog_show(Args& args) {
   if (!file) return report(usage_error("prog show needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
   Result<LoadedFile> loaded = load_object_file(*file, *type, /*verify=*/false);
-  if (!loaded) return report(loaded.error());
+  if (!loaded) return report_load_error(loaded.error());
   const runtime::LoadedObject& object = *loaded->object;
   const bool gpl =
       object.object().license == "GPL" || object.object().license.rfind("GPL", 0) == 0 ||

@@ -68,7 +68,7 @@ int command_prog_dump(Args& args) {
   if (Status rest = args.finish(); !rest) return report(rest.error());
   // Nothing runs: the machine code of a program the verifier rejects is shown too.
   Result<LoadedFile> loaded = load_object_file(*file, *type, /*verify=*/false);
-  if (!loaded) return report(loaded.error());
+  if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, *name, *section);
   if (!program) return report(program.error());
   const vm::Program& code = *(*program)->code;

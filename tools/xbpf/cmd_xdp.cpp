@@ -215,7 +215,7 @@ int command_xdp_run(Args& args) {
   const unsigned cpus = std::max(platform::cpu_count(), run->threads);
   Result<LoadedFile> loaded =
       load_object_file(run->file, std::nullopt, run->engine.verify, "", cpus);
-  if (!loaded) return report(loaded.error());
+  if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run->name, run->section);
   if (!program) return report(program.error());

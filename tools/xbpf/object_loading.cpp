@@ -5,6 +5,7 @@
 #include "object/object.h"
 #include "progtype/progtype.h"
 #include "support/files.h"
+#include "support/linux_abi.h"
 
 namespace xbpf::cli {
 
@@ -74,6 +75,10 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
   runtime_options.possible_cpus = possible_cpus;
   runtime_options.verify = verify;
   return runtime::load_file(path, runtime_options, *options);
+}
+
+int report_load_error(const Error& error) {
+  return report(error, error.linux_errno == linux_abi::kEACCES ? kExitFailed : kExitBadInput);
 }
 
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,

@@ -39,6 +39,10 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
                                     bool verify = true, std::string trace_output = "",
                                     unsigned possible_cpus = 0);
 
+// Reports a load_object_file error: exit 1 when the verifier rejected a program (as
+// `xbpf verify`), 2 for input that cannot be loaded.
+int report_load_error(const Error& error);
+
 // The program `name FN` or `section S` selects; without either, the only program.
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
                                                      const std::optional<std::string>& name,
