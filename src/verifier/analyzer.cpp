@@ -112,6 +112,48 @@ std::optional<std::string> map_compatibility(std::int32_t helper, std::uint32_t 
   }
 }
 
+// Linux's bpf_sock_is_valid_access (and bpf_sock_common_is_valid_access, which also refuses
+// type .. priority) for a read of `width` bytes at offset `o` of struct bpf_sock: the fields,
+// some of them readable in narrower parts, never the padding after dst_port.
+bool sock_read_ok(bool common, std::int64_t o, std::int64_t width) {
+  if (o < 0 || o + width > 80 || o % width != 0) return false;
+  if (common && o >= 8 && o < 24) return false;
+  const bool narrow = width == 1 || width == 2 || width == 4;
+  switch (o) {
+    case 72:  // state
+    case 4:   // family
+    case 8:   // type
+    case 12:  // protocol
+    case 44:  // src_port
+    case 76:  // rx_queue_mapping
+      return narrow;
+    default: break;
+  }
+  if ((o >= 24 && o < 44) || (o >= 52 && o < 72)) return narrow;  // src_ip4/6, dst_ip4/6
+  if (o == 48) return narrow;                                     // dst_port (and its pad)
+  if (o == 49) return width == 1;
+  if (o >= 50 && o < 52) return false;
+  return width == 4;
+}
+
+// The little-endian value of stack bytes [lo, lo + width) when every one of them belongs to a
+// cell holding a constant number.
+std::optional<std::uint64_t> constant_bytes(const StackFrame& stack, int lo, int width) {
+  std::uint64_t value = 0;
+  for (int b = lo; b < lo + width; ++b) {
+    auto it = stack.cells.upper_bound(static_cast<std::uint16_t>(b));
+    if (it == stack.cells.begin()) return std::nullopt;
+    --it;
+    const Cell& cell = it->second;
+    if (b >= it->first + cell.width || cell.value.kind != Kind::number) return std::nullopt;
+    const auto c = cell.value.num.as_constant();
+    if (!c) return std::nullopt;
+    const std::uint64_t byte = (*c >> (8 * (b - it->first))) & 0xff;
+    value |= byte << (8 * (b - lo));
+  }
+  return value;
+}
+
 // Sizes of the socket structs programs may read (struct bpf_sock, bpf_tcp_sock).
 constexpr std::uint32_t kBpfSockSize = 80;
 constexpr std::uint32_t kBpfTcpSockSize = 112;
@@ -193,11 +235,14 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
       return;
     }
     if (src.kind != Kind::number) {
-      // A 32-bit copy of a pointer is a number (the low half of its address).
+      // A 32-bit copy of a pointer is a number (the low half of its address): clang emits
+      // such copies (alu32), and privileged Linux allows them.
       s.set_reg(d, Reg::number(Scalar::of_width(4)));
       return;
     }
     const Scalar value = src.num.truncated(4);
+    if (from_reg && insn.src == d && src.num.smin() >= 0 && src.num.umax() <= UINT32_MAX)
+      return;  // w2 = w2 on a value below 2^32: unchanged, relations kept
     s.set_reg(d, Reg::number(value));
     if (from_reg && src.num.smin() >= 0 && src.num.umax() <= UINT32_MAX)
       s.zone.assign(dvar, reg_var(s, insn.src), 0);
@@ -223,6 +268,10 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
     }
     const Scalar before = dst.num;
     const Scalar value = is64 ? alu64(sem, dst.num, src.num) : alu32(sem, dst.num, src.num);
+    if (sem == Sem::and_ && !from_reg && insn.imm > 0 && before.smin() >= 0 &&
+        before.umax() <= static_cast<std::uint64_t>(insn.imm) &&
+        (static_cast<std::uint64_t>(insn.imm) & (static_cast<std::uint64_t>(insn.imm) + 1)) == 0)
+      return;  // a mask that keeps every bit the value may have: unchanged, relations kept
     const auto c = src.num.as_constant();
     if ((sem == Sem::add || sem == Sem::sub) && c && !value.is_bottom()) {
       std::int64_t delta = static_cast<std::int64_t>(*c);
@@ -288,6 +337,15 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
       if (diff.is_bottom()) diff = Scalar::top();
     }
     s.set_reg(d, Reg::number(is64 ? diff : diff.truncated(4)));
+    // data_end - (data + c), or p - q with q at a constant offset c: d = x - c, a relation.
+    const Scalar& right = src.kind == Kind::packet_end ? s.packet_size : src.num;
+    const auto c = right.as_constant();
+    if (is64 && c && packet_family && dst.kind == Kind::packet_end &&
+        static_cast<std::int64_t>(*c) > -Zone::kLimit &&
+        static_cast<std::int64_t>(*c) < Zone::kLimit) {
+      s.zone.assign(dvar, Vars::packet_size, -static_cast<std::int64_t>(*c));
+      add_bounds(s, dvar, diff);
+    }
     return;
   }
   if (!is64 && sem == Sem::sub) {
@@ -359,6 +417,12 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
     if (auto hi = zone_upper(number.num)) s.zone.add(dvar, tmp, *hi);
     if (auto lo = zone_lower(number.num)) s.zone.add(tmp, dvar, -*lo);
     s.zone.forget(tmp);
+    if (from_reg && insn.src != d) {
+      // d' = d + src: d' - src lies in d's old range.
+      const Zone::Var svar = reg_var(s, insn.src);
+      if (auto hi = zone_upper(before)) s.zone.add(dvar, svar, *hi);
+      if (auto lo = zone_lower(before)) s.zone.add(svar, dvar, -*lo);
+    }
     return;
   }
   s.set_reg(d, result);
@@ -420,15 +484,27 @@ void Checker::stack_write(State& s, std::uint32_t frame, const Scalar& offset, u
   const auto hi = static_cast<int>(offset.smax());
   note_stack(frame, lo);
   // Cells overlapping what may be written are gone (a pointer's other bytes stay initialised,
-  // as a number).
+  // as a number); the bytes a store at a known offset leaves of a constant stay known, each a
+  // one-byte cell.
+  std::vector<std::pair<int, std::uint64_t>> kept;
   for (auto it = stack.cells.begin(); it != stack.cells.end();) {
     const int start = it->first, end = it->first + it->second.width;
     if (start < hi + static_cast<int>(width) && end > lo) {
+      const auto c =
+          it->second.value.kind == Kind::number ? it->second.value.num.as_constant() : std::nullopt;
+      for (int b = start; c && lo == hi && b < end; ++b) {
+        if (b < lo || b >= lo + static_cast<int>(width))
+          kept.emplace_back(b, (*c >> (8 * (b - start))) & 0xff);
+      }
       s.zone.forget(Vars::cell(static_cast<int>(frame), start));
       it = stack.cells.erase(it);
     } else {
       ++it;
     }
+  }
+  for (const auto& [b, byte] : kept) {
+    stack.cells[static_cast<std::uint16_t>(b)] = Cell{1, Reg::number(Scalar::constant(byte))};
+    zone_set(s.zone, Vars::cell(static_cast<int>(frame), b), Scalar::constant(byte));
   }
   for (int b = hi; b < lo + static_cast<int>(width); ++b)
     stack.init.set(static_cast<std::size_t>(b));
@@ -612,6 +688,11 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
         if (lo == hi && start == lo && cell.width > width)
           value = Reg::number(cell.value.num.truncated(width));
       }
+      // Bytes of several stores (or inside one) whose values are known.
+      if (lo == hi && value.kind == Kind::number && !value.num.as_constant()) {
+        if (auto c = constant_bytes(stack, static_cast<int>(lo), static_cast<int>(w)))
+          value = Reg::number(Scalar::constant(*c));
+      }
       if (loaded) *loaded = value;
       return true;
     }
@@ -688,6 +769,15 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
         return out_of_bounds(size, std::string(kind_name(reg.kind)) + " struct");
       if (write && reg.kind != Kind::flow_keys) {
         fail(s, pc, access + ": sockets are read-only", "region is writable", {r});
+        return false;
+      }
+      if ((reg.kind == Kind::socket || reg.kind == Kind::sock_common) &&
+          (lo != hi || !sock_read_ok(reg.kind == Kind::sock_common, lo, w))) {
+        fail(s, pc,
+             access + ": offset " + at.to_string() + " of struct bpf_sock" +
+                 (reg.kind == Kind::sock_common ? " (common fields)" : "") +
+                 " is not a field that may be read with this width",
+             "valid bpf_sock field", {r});
         return false;
       }
       if (loaded) *loaded = Reg::number(Scalar::of_width(width));
@@ -773,11 +863,12 @@ void Checker::atomic(State& s, const isa::Instruction& insn) {
                 reg_name(insn.src) + ".type == number", {insn.src});
   }
   const Reg base = s.regs[insn.dst];
-  if (base.kind != Kind::stack && base.kind != Kind::map_value) {
+  if (base.kind != Kind::stack && base.kind != Kind::map_value && base.kind != Kind::ringbuf_mem) {
     return fail(s, pc,
                 "atomic operation on " + std::string(kind_name(base.kind)) +
-                    " memory; only the stack and map values allow atomics",
-                reg_name(insn.dst) + ".type in {stack, map_value}", {insn.dst});
+                    " memory; only the stack, map values and ring buffer reservations allow "
+                    "atomics",
+                reg_name(insn.dst) + ".type in {stack, map_value, ringbuf_mem}", {insn.dst});
   }
   if (info.sem == Sem::atomic_cmpxchg) {
     if (!readable(s, pc, 0)) return;
@@ -790,17 +881,43 @@ void Checker::atomic(State& s, const isa::Instruction& insn) {
   if (old.kind != Kind::number)
     return fail(s, pc, "atomic operation on a spilled pointer", "memory holds a number",
                 {insn.dst});
-  const Reg unknown = Reg::number(width == 8 ? Scalar::top() : Scalar::of_width(4));
-  if (!check_access(s, pc, insn.dst, insn.off, width, true, nullptr, &unknown)) return;
+  // The new value of the memory (the old one where it is only loaded, as a fetch).
+  const Scalar& operand = value.num;
+  auto op = [&](Sem sem) {
+    return width == 8 ? alu64(sem, old.num, operand) : alu32(sem, old.num, operand);
+  };
+  Scalar updated = Scalar::of_width(width);
+  switch (info.sem) {
+    case Sem::atomic_add:
+    case Sem::atomic_fetch_add: updated = op(Sem::add); break;
+    case Sem::atomic_or:
+    case Sem::atomic_fetch_or: updated = op(Sem::or_); break;
+    case Sem::atomic_and:
+    case Sem::atomic_fetch_and: updated = op(Sem::and_); break;
+    case Sem::atomic_xor:
+    case Sem::atomic_fetch_xor: updated = op(Sem::xor_); break;
+    case Sem::atomic_xchg: updated = width == 8 ? operand : operand.truncated(4); break;
+    case Sem::atomic_cmpxchg:
+      // Either unchanged or the operand.
+      updated = old.num.join(width == 8 ? operand : operand.truncated(4));
+      break;
+    default: break;
+  }
+  if (updated.is_bottom()) updated = Scalar::of_width(width);
+  const Reg stored = Reg::number(updated);
+  if (!check_access(s, pc, insn.dst, insn.off, width, true, nullptr, &stored)) return;
   if (base.kind == Kind::stack && base.num.as_constant()) {
     const auto o = static_cast<int>(static_cast<std::int64_t>(*base.num.as_constant()) + insn.off);
-    s.stacks[base.region].cells.erase(static_cast<std::uint16_t>(o));
-    s.zone.forget(Vars::cell(static_cast<int>(base.region), o));
+    const Zone::Var cvar = Vars::cell(static_cast<int>(base.region), o);
+    s.zone.forget(cvar);
+    if (s.stacks[base.region].cells.count(static_cast<std::uint16_t>(o)))
+      zone_set(s.zone, cvar, updated);
   }
+  // The fetched old value: zero-extended from 32 bits (as the load gave it).
   if (info.sem == Sem::atomic_cmpxchg) {
-    s.set_reg(0, Reg::number(width == 8 ? Scalar::top() : Scalar::of_width(4)));
+    s.set_reg(0, Reg::number(old.num));
   } else if (isa::writes_src(info.sem)) {
-    s.set_reg(insn.src, Reg::number(width == 8 ? Scalar::top() : Scalar::of_width(4)));
+    s.set_reg(insn.src, Reg::number(old.num));
   }
 }
 
@@ -1309,12 +1426,35 @@ void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
   Sem sem = info.sem;
 
   auto is_zero = [](const Reg& r) { return r.kind == Kind::number && r.num.as_constant() == 0; };
-  // NULL checks.
-  if ((is_pointer(dst.kind) && is_zero(src)) ||
-      (from_reg && is_pointer(src.kind) && is_zero(dst))) {
+  // NULL checks (64-bit only: the low half of a valid pointer may well be 0).
+  if (width == 64 && ((is_pointer(dst.kind) && is_zero(src)) ||
+                      (from_reg && is_pointer(src.kind) && is_zero(dst)))) {
     const int pr = is_pointer(dst.kind) ? d : insn.src;
     const Reg ptr = s.regs[static_cast<std::size_t>(pr)];
-    if (sem != Sem::jeq && sem != Sem::jne) return;  // no refinement
+    // As `ptr OP 0`: a pointer is an unsigned number, above 0 unless NULL.
+    Sem op = sem;
+    if (pr != d) {
+      switch (sem) {
+        case Sem::jge: op = Sem::jle; break;
+        case Sem::jle: op = Sem::jge; break;
+        case Sem::jgt: op = Sem::jlt; break;
+        case Sem::jlt: op = Sem::jgt; break;
+        default: break;
+      }
+    }
+    switch (op) {
+      case Sem::jeq:
+      case Sem::jne: break;
+      case Sem::jge:  // always
+        if (!taken) s = State::make_bottom();
+        return;
+      case Sem::jlt:  // never
+        if (taken) s = State::make_bottom();
+        return;
+      case Sem::jgt: sem = Sem::jne; break;  // not NULL
+      case Sem::jle: sem = Sem::jeq; break;  // NULL
+      default: return;                       // no refinement
+    }
     const bool null_branch = (sem == Sem::jeq) == taken;
     if (!ptr.nullable) {
       if (null_branch) s = State::make_bottom();
@@ -1412,10 +1552,21 @@ void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
   if (dst.kind != Kind::packet_end) {
     dst.num = refined.dst;
     add_bounds(s, dvar, refined.dst);
+  } else {
+    // data_end's offset is the packet size.
+    s.packet_size = s.packet_size.meet(refined.dst);
+    add_bounds(s, Vars::packet_size, refined.dst);
   }
   if (from_reg && src.kind != Kind::packet_end) {
     s.regs[insn.src].num = refined.src;
     add_bounds(s, svar, refined.src);
+  } else if (from_reg) {
+    s.packet_size = s.packet_size.meet(refined.src);
+    add_bounds(s, Vars::packet_size, refined.src);
+  }
+  if (s.packet_size.is_bottom()) {
+    s = State::make_bottom();
+    return;
   }
   if (s.zone.is_bottom()) {
     s = State::make_bottom();
@@ -1444,7 +1595,9 @@ void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
     const bool is_unsigned =
         rel == Sem::jgt || rel == Sem::jge || rel == Sem::jlt || rel == Sem::jle;
     if (!dst_ptr && width == 32) usable = a.umax() < (1U << 31) && b.umax() < (1U << 31);
-    if (!dst_ptr && is_unsigned) usable = usable && a.smin() >= 0 && b.smin() >= 0;
+    // Unsigned order is the zone's (signed) order when both values lie in one sign half.
+    if (!dst_ptr && is_unsigned)
+      usable = usable && ((a.smin() >= 0 && b.smin() >= 0) || (a.smax() < 0 && b.smax() < 0));
     if (dst.kind == Kind::packet_end && !from_reg) usable = false;
     const Zone::Var x = dst.kind == Kind::packet_end ? Vars::packet_size : dvar;
     const Zone::Var y = !from_reg                      ? Zone::kZero

@@ -154,6 +154,31 @@ void Scalar::normalize() {
       s32max_ = std::min(s32max_, static_cast<s32>(u32max_));
     }
 
+    // A range crossing the sign boundary in one view is two ranges in the other: drop the
+    // one the other view excludes. Signed [smin, -1] is unsigned [2^64 + smin, 2^64 - 1],
+    // signed [0, smax] unsigned [0, smax]; unsigned [umin, 2^63 - 1] is signed positive,
+    // [2^63, umax] signed negative.
+    if (smin_ < 0 && smax_ >= 0) {
+      const bool no_negative = umax_ < static_cast<u64>(smin_);
+      if (umin_ > static_cast<u64>(smax_)) smax_ = -1;
+      if (no_negative) smin_ = 0;
+    }
+    if (umin_ <= static_cast<u64>(INT64_MAX) && umax_ > static_cast<u64>(INT64_MAX)) {
+      const bool no_negative = smin_ > static_cast<s64>(umax_);
+      if (smax_ < static_cast<s64>(umin_)) umin_ = kSign64;
+      if (no_negative) umax_ = static_cast<u64>(INT64_MAX);
+    }
+    if (s32min_ < 0 && s32max_ >= 0) {
+      const bool no_negative = u32max_ < static_cast<u32>(s32min_);
+      if (u32min_ > static_cast<u32>(s32max_)) s32max_ = -1;
+      if (no_negative) s32min_ = 0;
+    }
+    if (u32min_ <= static_cast<u32>(INT32_MAX) && u32max_ > static_cast<u32>(INT32_MAX)) {
+      const bool no_negative = s32min_ > static_cast<s32>(u32max_);
+      if (s32max_ < static_cast<s32>(u32min_)) u32min_ = 0x80000000U;
+      if (no_negative) u32max_ = static_cast<u32>(INT32_MAX);
+    }
+
     // The 64-bit range within one 2^32 block bounds the low 32 bits, and the other way round.
     if ((umin_ >> 32) == (umax_ >> 32)) {
       u32min_ = std::max(u32min_, static_cast<u32>(umin_));
@@ -545,6 +570,21 @@ Scalar sdiv(const Scalar& a, const Scalar& b) {
 }
 
 Scalar smod(const Scalar& a, const Scalar& b) {
+  const auto x = a.as_constant(), y = b.as_constant();
+  if (x && y) {
+    // Exactly as the ISA: modulo 0 leaves the dividend, modulo -1 is 0.
+    const auto n = static_cast<s64>(*x), d = static_cast<s64>(*y);
+    if (d == 0) return a;
+    if (d == -1) return Scalar::constant(0);
+    return Scalar::constant(static_cast<u64>(n % d));
+  }
+  // Every |a| below every |d| (d never 0): a is its own remainder.
+  if (b.smin() > 0 || b.smax() < 0) {
+    const u64 smallest = b.smin() > 0 ? static_cast<u64>(b.smin()) : 0 - static_cast<u64>(b.smax());
+    const u64 low = a.smin() < 0 ? 0 - static_cast<u64>(a.smin()) : static_cast<u64>(a.smin());
+    const u64 high = a.smax() < 0 ? 0 - static_cast<u64>(a.smax()) : static_cast<u64>(a.smax());
+    if (low < smallest && high < smallest) return a;
+  }
   Scalar result = Scalar::bottom();
   if (b.contains(0)) result = a;
   // |a % d| < |d| and takes a's sign (truncated division), or is 0.

@@ -53,7 +53,15 @@ struct Node {
 class Analysis {
  public:
   Analysis(const ProgramView& program, const Options& options)
-      : program_(program), options_(options), code_(program.code) {}
+      : program_(program), options_(options), code_(program.code) {
+    if (options.fragment && !code_.empty()) {
+      // Falling off a fragment's end (or jumping there) leaves it: an exit follows.
+      fragment_code_.assign(code_.begin(), code_.end());
+      fragment_code_.push_back(isa::make(isa::Op::exit));
+      fragment_code_.back().slot = isa::slot_count(code_);
+      code_ = fragment_code_;
+    }
+  }
 
   Result<Report> run();
 
@@ -76,6 +84,7 @@ class Analysis {
   const ProgramView& program_;
   const Options& options_;
   std::span<const isa::Instruction> code_;
+  std::vector<isa::Instruction> fragment_code_;  // a fragment's code and the exit appended
   std::uint32_t slots_ = 0;
   std::unordered_map<std::uint32_t, std::uint32_t> index_of_slot_;
   std::vector<bool> leader_;
@@ -94,6 +103,7 @@ class Analysis {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::uint32_t budget_pc_ = 0;
   bool budget_exceeded_ = false;
+  bool final_pass_ = false;  // the checking pass (records the exit state)
 };
 
 void Analysis::graph_error(std::uint32_t index, std::string message, std::string assertion) {
@@ -122,6 +132,9 @@ Status Analysis::index_program() {
     if (info.form == Form::cond_imm) {
       for (std::int64_t d : {-1, 0, 1}) thresholds.insert(std::int64_t{insn.imm} + d);
     }
+    // A mask (x &= 255) bounds the values it keeps: widening stops there first.
+    if (info.form == Form::alu_imm && info.sem == isa::Sem::and_ && insn.imm > 0)
+      thresholds.insert(insn.imm);
     if (info.form == Form::exit) leader_[i + 1] = true;
     if (info.form == Form::call_local) {
       const std::uint32_t t = target_index(insn.target());
@@ -382,17 +395,23 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
   const Context& context = contexts_[static_cast<std::size_t>(node.context)];
   if (last.info().form == Form::exit) {
     if (context.parent < 0) {
-      checker.exit_program(s, last);
-      if (record && !s.bottom) report_.exit_state = report_.exit_state.join(s);
+      // A fragment's end (the exit the analysis appended) checks nothing.
+      if (!options_.fragment || node.last + 1 < code_.size()) checker.exit_program(s, last);
+      if (final_pass_ && !s.bottom) report_.exit_state = report_.exit_state.join(s);
       return out;
     }
     checker.exit_subprogram(s, last, context.callback);
   }
+  const bool assumption = std::find(options_.assumptions.begin(), options_.assumptions.end(),
+                                    last.slot) != options_.assumptions.end();
   for (const Edge& edge : node.out) {
     State next = s;
     switch (edge.kind) {
       case EdgeKind::fall: break;
-      case EdgeKind::taken: checker.branch(next, last, true); break;
+      case EdgeKind::taken:
+        if (assumption) continue;
+        checker.branch(next, last, true);
+        break;
       case EdgeKind::not_taken: checker.branch(next, last, false); break;
       case EdgeKind::call: checker.enter_call(next); break;
       case EdgeKind::ret: checker.return_from_call(next); break;
@@ -423,6 +442,10 @@ Result<Report> Analysis::run() {
   if (auto status = build_graph(); !status) return std::move(status).error();
   report_.instructions = slots_;
   report_.blocks = nodes_.size();
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].head && !nodes_[n].callback_head && nodes_[n].context == 0)
+      report_.loop_counters[code_[nodes_[n].first].slot] = Vars::loop_counter(n);
+  }
   auto budget_failure = [&](std::uint32_t pc) {
     Report r = std::move(report_);
     r.errors = {Diagnostic{pc,
@@ -495,6 +518,7 @@ Result<Report> Analysis::run() {
   // Checks on the final states.
   std::vector<int> lowest(contexts_.size(), kStackBytes);
   Checker checker(program_, options_, &errors_);
+  final_pass_ = true;
   for (std::uint32_t node : order_) {
     if (in[node].bottom) continue;
     checker.reset_stack_use();
@@ -574,6 +598,11 @@ State entry_state(const progtype::ProgramTypeInfo& type) {
 Result<Report> verify(const ProgramView& program, const Options& options) {
   Analysis analysis(program, options);
   return analysis.run();
+}
+
+Result<Report> verify(const ProgramView& program, const State& entry, Options options) {
+  options.entry = entry;
+  return verify(program, options);
 }
 
 }  // namespace xbpf::verifier

@@ -37,6 +37,12 @@ struct Options {
   bool record_states = false;
   // Replaces the entry state the program type implies (the YAML harness states it).
   std::optional<State> entry;
+  // The code is a fragment (the YAML cases): falling off its end leaves the entry function,
+  // without the checks of an exit instruction.
+  bool fragment = false;
+  // Conditional jumps (by slot) that state an assumption: only their fall-through is followed
+  // (the YAML cases' `assume COND` is `if !COND goto +0` listed here).
+  std::vector<std::uint32_t> assumptions;
 };
 
 struct ProgramView {
@@ -64,6 +70,9 @@ struct Report {
   std::map<std::uint32_t, std::string> states;
   // Exit state of the program (the join of every exit of the entry function).
   State exit_state = State::make_bottom();
+  // The loop counters of the entry function's loops in exit_state's zone: the slot of each
+  // loop head -> its counter's variable (0 on entering the loop, +1 per back edge).
+  std::map<std::uint32_t, Zone::Var> loop_counters;
   [[nodiscard]] bool passed() const { return errors.empty(); }
 };
 
@@ -73,6 +82,8 @@ State entry_state(const progtype::ProgramTypeInfo& type);
 // Errors (Result's) only for input the verifier cannot analyse at all (an invalid program);
 // every safety problem is a Diagnostic in the report.
 Result<Report> verify(const ProgramView& program, const Options& options = {});
+// The same from an explicit entry state (rather than the program type's).
+Result<Report> verify(const ProgramView& program, const State& entry, Options options = {});
 
 }  // namespace xbpf::verifier
 

@@ -278,6 +278,20 @@ TEST(VerifierScalar, PreciseWhereItMatters) {
   EXPECT_EQ(low.dst.u32max(), 63U);
   EXPECT_EQ(low.dst.umax(), 0xffffffff0000003fULL);  // the upper half is still anything
   EXPECT_TRUE(low.dst.contains(0x123456780000002aULL));
+  // A signed range across 0 restricted to unsigned values above its positive part: only the
+  // negative part is left (and the other way round).
+  Scalar small = Scalar::signed_range(-1, 1);
+  small.restrict_unsigned(2, UINT64_MAX);
+  EXPECT_EQ(small.as_constant(), static_cast<u64>(-1));
+  Scalar around = Scalar::signed_range(-1, 1);
+  around.restrict_unsigned(0, 5);
+  EXPECT_EQ(around.smin(), 0);
+  EXPECT_EQ(around.smax(), 1);
+  // Signed remainders: exact on constants, the dividend when it is smaller than the divisor.
+  EXPECT_EQ(
+      alu64(Sem::smod, Scalar::constant(static_cast<u64>(-13)), Scalar::constant(4)).as_constant(),
+      static_cast<u64>(-1));
+  EXPECT_EQ(alu64(Sem::smod, Scalar::constant(6), Scalar::signed_range(7, 10)).as_constant(), 6U);
 }
 
 }  // namespace

@@ -116,6 +116,23 @@ const std::vector<Case> kSafe = {
      "if r0 == 0 goto out\nr6 = r0\nr1 = r0\ncall 93\nr1 = *(u64 *)(r6 + 8)\nr1 += 1\n"
      "*(u64 *)(r6 + 8) = r1\nr1 = r6\ncall 94\nout:\nr0 = 0\nexit\n"},
     {"a bpf-to-bpf call", "r1 = 5\ncall f\nr0 &= 3\nexit\nf:\nr0 = r1\nexit\n"},
+    // A pointer (not NULL) is above 0: `r1 < 0` never holds, `r1 >= 0` always does.
+    {"unsigned comparisons of a pointer with 0",
+     "if r1 < 0 goto bad\nr2 = 0\nif r1 >= r2 goto ok\nbad:\nexit\nok:\nr0 = 2\nexit\n"},
+    // The unsafe reads below are unreachable only if the values are known exactly.
+    {"an atomic fetch returns the old value and stores the new one",
+     "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr2 = 3\nr2 = atomic_fetch_add((u64 *)(r10 - 8), r2)\n"
+     "if r2 != 5 goto bad\nr1 = *(u64 *)(r10 - 8)\nif r1 != 8 goto bad\nr0 = 2\nexit\n"
+     "bad:\nr0 = *(u64 *)(r10 - 64)\nexit\n"},
+    {"bytes of two stores combine in a load",
+     "r1 = 1\n*(u8 *)(r10 - 8) = r1\nr1 = 2\n*(u8 *)(r10 - 7) = r1\nr0 = *(u16 *)(r10 - 8)\n"
+     "if r0 != 513 goto bad\nr1 = 0x1122334455667788 ll\n*(u64 *)(r10 - 16) = r1\n"
+     "r1 = 0\n*(u16 *)(r10 - 14) = r1\nr0 = *(u32 *)(r10 - 16)\nif r0 != 0x7788 goto bad\n"
+     "r0 = 2\nexit\nbad:\nr0 = *(u64 *)(r10 - 64)\nexit\n"},
+    // data_end - data is the packet size: an index below it stays inside the packet.
+    {"an index bounded by data_end - data",
+     kPacket + "r3 -= r2\nr0 = 0\nif r3 == 0 goto out\nr4 = 0\nloop:\nr5 = r2\nr5 += r4\n"
+               "r0 = *(u8 *)(r5 + 0)\nr4 += 1\nif r3 > r4 goto loop\nout:\nr0 = 2\nexit\n"},
     {"global read-only data",
      "r1 = map_val(map_by_idx(3)) + 0 ll\nr0 = *(u8 *)(r1 + 1)\nr0 = 0\nexit\n"},
 };
@@ -195,6 +212,21 @@ const std::vector<Case> kUnsafe = {
      "recursive call"},
     {"pointer compared with a number", "r2 = 5\nif r1 > r2 goto out\nout:\nr0 = 0\nexit\n",
      progtype::ProgramType::xdp, 1, "pointers may only be compared"},
+    // The low half of a valid pointer may be 0: a 32-bit test is no null check (the branch
+    // that xbpf once thought infeasible went unverified).
+    {"32-bit comparison of a pointer with 0",
+     "r2 = r10\nif w2 == 0 goto bad\nr0 = 0\nexit\nbad:\nr0 = *(u64 *)(r0 + 0)\nexit\n",
+     progtype::ProgramType::xdp, 1, "pointers may only be compared"},
+    {"32-bit null check of a map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\n"
+     "call 1\nif w0 == 0 goto out\nr0 = 0\nout:\nexit\n",
+     progtype::ProgramType::xdp, 7, "pointers may only be compared"},
+    {"padding of a struct bpf_sock",
+     "r6 = r1\nr2 = r10\nr2 += -40\nr1 = 0\n*(u64 *)(r10 - 8) = r1\n*(u64 *)(r10 - 16) = r1\n"
+     "*(u64 *)(r10 - 24) = r1\n*(u64 *)(r10 - 32) = r1\n*(u64 *)(r10 - 40) = r1\nr1 = r6\n"
+     "r3 = 12\nr4 = -1\nr5 = 0\ncall 99\nif r0 == 0 goto out\nr1 = r0\n"
+     "r2 = *(u8 *)(r0 + 50)\ncall 86\nout:\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 16, "is not a field that may be read"},
 };
 
 TEST(Verifier, SafeProgramsPass) {
