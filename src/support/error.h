@@ -61,7 +61,9 @@ class [[nodiscard]] Result {
 // The result of an operation with no value.
 class [[nodiscard]] Status {
  public:
-  Status() = default;
+  // User-provided, not `= default`: `return {}` then value-initialises by calling it instead
+  // of first zero-filling the whole (176-byte) object, which cost ~10 ns per XDP packet.
+  Status() noexcept {}                               // NOLINT(modernize-use-equals-default)
   Status(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return !error_.has_value(); }
