@@ -634,8 +634,8 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
       }
       if (!in_bounds(kStackBytes)) {
         fail(s, pc,
-             access + " is outside the stack (r10 - 512 .. r10): offset " +
-                 (lo < kStackBytes ? "r10" + signed_offset(__int128{lo} - kStackBytes) : "r10+") +
+             access + " is outside the stack (r10 - 512 .. r10): offset " + "r10" +
+                 signed_offset(__int128{lo} - kStackBytes) +
                  (lo == hi ? "" : " .. r10" + signed_offset(__int128{hi} - kStackBytes)),
              "r10 - 512 <= " + reg_name(r) + signed_offset(off) + " && " + reg_name(r) +
                  signed_offset(off + static_cast<std::int64_t>(width)) + " <= r10",
