@@ -65,9 +65,7 @@ bool has_offset(Kind kind) { return kind != Kind::uninit && kind != Kind::mixed;
 
 // Tightens `value` to the zone's bounds of `var`; false when it becomes empty.
 bool tighten(const Zone& zone, Zone::Var var, Scalar& value) {
-  if (!zone.has(var)) return true;
-  const auto lo = zone.lower(var);
-  const auto hi = zone.upper(var);
+  const auto [lo, hi] = zone.range(var);
   if (!lo && !hi) return true;
   value.restrict_signed(lo.value_or(INT64_MIN), hi.value_or(INT64_MAX));
   return !value.is_bottom();

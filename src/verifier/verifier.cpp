@@ -405,7 +405,8 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
   const bool assumption = std::find(options_.assumptions.begin(), options_.assumptions.end(),
                                     last.slot) != options_.assumptions.end();
   for (const Edge& edge : node.out) {
-    State next = s;
+    // The last edge takes the state itself: s is not used after it.
+    State next = &edge == &node.out.back() ? std::move(s) : s;
     switch (edge.kind) {
       case EdgeKind::fall: break;
       case EdgeKind::taken:

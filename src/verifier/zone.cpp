@@ -1,6 +1,7 @@
 #include "verifier/zone.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace xbpf::verifier {
 namespace {
@@ -14,68 +15,127 @@ std::int64_t plus(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
+Zone::Zone(const Zone& other)
+    : bottom_(other.bottom_),
+      used_(other.used_),
+      cap_(other.used_),
+      keys_(other.keys_),
+      order_(other.order_) {
+  if (used_ == 0) return;
+  matrix_.reset(new std::int64_t[std::size_t{cap_} * cap_]);
+  for (Slot p = 0; p < used_; ++p) std::memcpy(row(p), other.row(p), sizeof(std::int64_t) * used_);
+}
+
+Zone& Zone::operator=(const Zone& other) {
+  if (this != &other) *this = Zone(other);
+  return *this;
+}
+
 Zone Zone::bottom() {
   Zone z;
   z.bottom_ = true;
   return z;
 }
 
-std::optional<std::size_t> Zone::index_of(Var x) const {
-  for (std::size_t i = 0; i < vars_.size(); ++i) {
-    if (vars_[i] == x) return i;
-  }
-  return std::nullopt;
+Zone::Slot Zone::slot_of(Var x) const {
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), x,
+                             [](const Entry& e, Var v) { return e.var < v; });
+  return it != keys_.end() && it->var == x ? it->slot : kNone;
 }
 
-bool Zone::has(Var x) const { return index_of(x).has_value(); }
+bool Zone::has(Var x) const { return slot_of(x) != kNone; }
 
-std::size_t Zone::ensure(Var x) {
-  if (auto i = index_of(x)) return *i;
-  const std::size_t n = vars_.size();
-  std::vector<std::int64_t> grown((n + 1) * (n + 1), kInf);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) grown[i * (n + 1) + j] = matrix_[i * n + j];
-  }
-  grown[n * (n + 1) + n] = 0;
-  matrix_ = std::move(grown);
-  vars_.push_back(x);
-  return n;
-}
-
-void Zone::remove_index(std::size_t victim) {
-  const std::size_t n = vars_.size();
-  std::vector<std::int64_t> shrunk((n - 1) * (n - 1));
-  for (std::size_t i = 0, ii = 0; i < n; ++i) {
-    if (i == victim) continue;
-    for (std::size_t j = 0, jj = 0; j < n; ++j) {
-      if (j == victim) continue;
-      shrunk[ii * (n - 1) + jj] = matrix_[i * n + j];
-      ++jj;
+Zone::Slot Zone::ensure(Var x) {
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), x,
+                             [](const Entry& e, Var v) { return e.var < v; });
+  if (it != keys_.end() && it->var == x) return it->slot;
+  Slot p = kNone;
+  if (order_.size() < used_) {
+    // A free slot (its diagonal is kInf).
+    for (Slot q = 0; q < used_; ++q) {
+      if (at(q, q) == kInf) {
+        p = q;
+        break;
+      }
     }
-    ++ii;
+  } else {
+    if (used_ == cap_) {
+      const Slot cap = std::max<Slot>(8, cap_ + cap_ / 2);
+      std::unique_ptr<std::int64_t[]> grown(new std::int64_t[std::size_t{cap} * cap]);
+      for (Slot q = 0; q < used_; ++q)
+        std::memcpy(grown.get() + std::size_t{q} * cap, row(q), sizeof(std::int64_t) * used_);
+      matrix_ = std::move(grown);
+      cap_ = cap;
+    }
+    p = used_++;
+    // Its row and column are new: unknown.
+    std::fill(row(p), row(p) + used_, kInf);
+    for (Slot q = 0; q < used_; ++q) at(q, p) = kInf;
   }
-  matrix_ = std::move(shrunk);
-  vars_.erase(vars_.begin() + static_cast<std::ptrdiff_t>(victim));
+  at(p, p) = 0;
+  keys_.insert(it, Entry{x, p});
+  order_.push_back(Entry{x, p});
+  return p;
 }
 
-void Zone::close_over(std::size_t i, std::size_t j) {
-  // A new edge i -> j (vars_[j] - vars_[i] <= at(i, j)): every u -> i -> j -> v path.
-  const std::size_t n = vars_.size();
+void Zone::remove(Var x) {
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), x,
+                             [](const Entry& e, Var v) { return e.var < v; });
+  if (it == keys_.end() || it->var != x) return;
+  const Slot p = it->slot;
+  keys_.erase(it);
+  order_.erase(
+      std::find_if(order_.begin(), order_.end(), [&](const Entry& e) { return e.slot == p; }));
+  std::fill(row(p), row(p) + used_, kInf);
+  for (Slot q = 0; q < used_; ++q) at(q, p) = kInf;
+  while (used_ > 0 && at(used_ - 1, used_ - 1) == kInf) --used_;
+}
+
+void Zone::close_over(Slot i, Slot j) {
+  // A new edge i -> j (var(j) - var(i) <= at(i, j)): every u -> i -> j -> v path. The rows
+  // that change are those of the u with a path to i; only the v j reaches matter.
   const std::int64_t c = at(i, j);
-  for (std::size_t u = 0; u < n; ++u) {
+  thread_local std::vector<std::pair<Slot, std::int64_t>> from, to;
+  from.clear();
+  to.clear();
+  for (Slot u = 0; u < used_; ++u) {
     const std::int64_t ui = at(u, i);
     if (ui == kInf) continue;
     const std::int64_t uj = plus(ui, c);
-    if (uj == kInf) continue;
-    for (std::size_t v = 0; v < n; ++v) {
-      const std::int64_t jv = at(j, v);
-      if (jv == kInf) continue;
-      const std::int64_t uv = plus(uj, jv);
-      if (uv < at(u, v)) at(u, v) = uv;
+    if (uj != kInf) from.emplace_back(u, uj);
+  }
+  const std::int64_t* jrow = row(j);
+  for (Slot v = 0; v < used_; ++v) {
+    if (jrow[v] != kInf) to.emplace_back(v, jrow[v]);
+  }
+  // (A row that changes here feeds later ones only through a negative cycle: bottom anyway.)
+  if (to.size() * 2 > used_) {
+    // Most of j's row is finite: a dense pass over a copy of it, without branches. kInf
+    // becomes 2^62, whose sum with any finite bound is beyond the limit: unknown.
+    thread_local std::vector<std::int64_t> dense;
+    dense.resize(used_);
+    for (Slot v = 0; v < used_; ++v) dense[v] = jrow[v] == kInf ? kLimit * 2 : jrow[v];
+    const std::int64_t* jv = dense.data();
+    const Slot n = used_;
+    for (const auto& [u, uj] : from) {
+      std::int64_t* urow = row(u);
+      for (Slot v = 0; v < n; ++v) {
+        const std::int64_t sum = uj + jv[v];
+        const std::int64_t uv = sum >= kLimit ? kInf : std::max(sum, -kLimit);
+        urow[v] = std::min(urow[v], uv);
+      }
+    }
+  } else {
+    for (const auto& [u, uj] : from) {
+      std::int64_t* urow = row(u);
+      for (const auto& [v, jv] : to) {
+        const std::int64_t uv = plus(uj, jv);
+        if (uv < urow[v]) urow[v] = uv;
+      }
     }
   }
-  for (std::size_t k = 0; k < n; ++k) {
-    if (at(k, k) < 0) {
+  for (const auto& [u, uj] : from) {
+    if (at(u, u) < 0) {
       *this = bottom();
       return;
     }
@@ -89,7 +149,7 @@ void Zone::add(Var x, Var y, std::int64_t c) {
   }
   if (c >= kLimit) return;
   if (c <= -kLimit) c = -kLimit + 1;
-  const std::size_t ix = ensure(x), iy = ensure(y);
+  const Slot ix = ensure(x), iy = ensure(y);
   if (c >= at(iy, ix)) return;  // nothing new
   at(iy, ix) = c;
   close_over(iy, ix);
@@ -98,9 +158,9 @@ void Zone::add(Var x, Var y, std::int64_t c) {
 std::optional<std::int64_t> Zone::bound(Var x, Var y) const {
   if (bottom_) return std::nullopt;
   if (x == y) return 0;
-  const auto ix = index_of(x), iy = index_of(y);
-  if (!ix || !iy) return std::nullopt;
-  const std::int64_t c = at(*iy, *ix);
+  const Slot ix = slot_of(x), iy = slot_of(y);
+  if (ix == kNone || iy == kNone) return std::nullopt;
+  const std::int64_t c = at(iy, ix);
   if (c == kInf) return std::nullopt;
   return c;
 }
@@ -111,9 +171,21 @@ std::optional<std::int64_t> Zone::lower(Var x) const {
   return -*c;
 }
 
+std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>> Zone::range(Var x) const {
+  if (bottom_ || x == kZero) return {lower(x), upper(x)};
+  // kZero, when present, is the first key.
+  if (keys_.empty() || keys_.front().var != kZero) return {};
+  const Slot z = keys_.front().slot, ix = slot_of(x);
+  if (ix == kNone) return {};
+  std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>> r;
+  if (const std::int64_t lo = at(ix, z); lo != kInf) r.first = -lo;
+  if (const std::int64_t hi = at(z, ix); hi != kInf) r.second = hi;
+  return r;
+}
+
 void Zone::forget(Var x) {
   if (bottom_ || x == kZero) return;
-  if (auto i = index_of(x)) remove_index(*i);
+  remove(x);
 }
 
 void Zone::assign(Var x, Var y, std::int64_t c) {
@@ -124,26 +196,20 @@ void Zone::assign(Var x, Var y, std::int64_t c) {
   }
   if (x == y) {
     // x := x + c: shift every constraint on x.
-    const auto i = index_of(x);
-    if (!i) return;
-    const std::size_t n = vars_.size();
-    for (std::size_t k = 0; k < n; ++k) {
-      if (k == *i) continue;
-      if (at(k, *i) != kInf) at(k, *i) = plus(at(k, *i), c);   // x - k <= d becomes d + c
-      if (at(*i, k) != kInf) at(*i, k) = plus(at(*i, k), -c);  // k - x <= d becomes d - c
+    const Slot i = slot_of(x);
+    if (i == kNone) return;
+    for (Slot k = 0; k < used_; ++k) {
+      if (k == i) continue;
+      if (at(k, i) != kInf) at(k, i) = plus(at(k, i), c);   // x - k <= d becomes d + c
+      if (at(i, k) != kInf) at(i, k) = plus(at(i, k), -c);  // k - x <= d becomes d - c
     }
     return;
   }
   forget(x);
-  if (y != kZero && !has(y)) {
-    // y has no relation yet: record x - y == c alone.
-    ensure(y);
-  }
-  const std::size_t iy = ensure(y);
-  const std::size_t ix = ensure(x);
+  const Slot iy = ensure(y);
+  const Slot ix = ensure(x);
   // x == y + c: copy y's row and column, shifted.
-  const std::size_t n = vars_.size();
-  for (std::size_t k = 0; k < n; ++k) {
+  for (Slot k = 0; k < used_; ++k) {
     if (k == ix) continue;
     if (k == iy) {
       at(iy, ix) = c;   // x - y <= c
@@ -165,13 +231,28 @@ void Zone::assign_range(Var x, std::optional<std::int64_t> lo, std::optional<std
 
 void Zone::drop_isolated() {
   // A variable with no finite bound to any other (nor to zero) carries nothing.
-  for (std::size_t i = vars_.size(); i-- > 0;) {
-    if (vars_[i] == kZero) continue;
+  std::vector<Var> isolated;
+  for (const Entry& e : order_) {
+    if (e.var == kZero) continue;
+    const Slot i = e.slot;
+    const std::int64_t* irow = row(i);
     bool related = false;
-    for (std::size_t k = 0; k < vars_.size() && !related; ++k) {
-      related = k != i && (at(k, i) != kInf || at(i, k) != kInf);
+    for (Slot k = 0; k < used_ && !related; ++k) {
+      related = k != i && (at(k, i) != kInf || irow[k] != kInf);
     }
-    if (!related) remove_index(i);
+    if (!related) isolated.push_back(e.var);
+  }
+  for (Var v : isolated) remove(v);
+}
+
+void Zone::slots_in(const Zone& other, std::vector<Slot>& out) const {
+  out.assign(used_, kNone);
+  // Both key lists are sorted: merge.
+  auto it = other.keys_.begin();
+  for (const Entry& e : keys_) {
+    while (it != other.keys_.end() && it->var < e.var) ++it;
+    if (it == other.keys_.end()) break;
+    if (it->var == e.var) out[e.slot] = it->slot;
   }
 }
 
@@ -179,20 +260,29 @@ Zone Zone::join(const Zone& other) const {
   if (bottom_) return other;
   if (other.bottom_) return *this;
   // Only variables known on both sides can keep constraints.
+  thread_local std::vector<Slot> theirs_of;
+  slots_in(other, theirs_of);
   Zone result;
-  for (Var v : vars_) {
-    if (other.has(v)) result.ensure(v);
+  std::vector<Slot> mine, theirs;
+  for (const Entry& e : order_) {
+    if (theirs_of[e.slot] == kNone) continue;
+    const auto k = static_cast<Slot>(result.order_.size());
+    result.order_.push_back(Entry{e.var, k});
+    mine.push_back(e.slot);
+    theirs.push_back(theirs_of[e.slot]);
   }
-  const std::size_t n = result.vars_.size();
-  std::vector<std::size_t> mine(n), theirs(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    mine[k] = *index_of(result.vars_[k]);
-    theirs[k] = *other.index_of(result.vars_[k]);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) {
-      result.at(i, j) = std::max(at(mine[i], mine[j]), other.at(theirs[i], theirs[j]));
-    }
+  const auto n = static_cast<Slot>(result.order_.size());
+  if (n == 0) return result;
+  result.keys_ = result.order_;
+  std::sort(result.keys_.begin(), result.keys_.end(),
+            [](const Entry& a, const Entry& b) { return a.var < b.var; });
+  result.used_ = result.cap_ = n;
+  result.matrix_.reset(new std::int64_t[std::size_t{n} * n]);
+  for (Slot i = 0; i < n; ++i) {
+    const std::int64_t* a = row(mine[i]);
+    const std::int64_t* b = other.row(theirs[i]);
+    std::int64_t* out = result.row(i);
+    for (Slot j = 0; j < n; ++j) out[j] = std::max(a[mine[j]], b[theirs[j]]);
   }
   result.drop_isolated();
   return result;
@@ -201,17 +291,31 @@ Zone Zone::join(const Zone& other) const {
 Zone Zone::widen(const Zone& next) const {
   if (bottom_) return next;
   if (next.bottom_) return *this;
+  thread_local std::vector<Slot> theirs_of;
+  slots_in(next, theirs_of);
   Zone result;
-  for (Var v : vars_) {
-    if (next.has(v)) result.ensure(v);
+  std::vector<Slot> mine, theirs;
+  for (const Entry& e : order_) {
+    if (theirs_of[e.slot] == kNone) continue;
+    const auto k = static_cast<Slot>(result.order_.size());
+    result.order_.push_back(Entry{e.var, k});
+    mine.push_back(e.slot);
+    theirs.push_back(theirs_of[e.slot]);
   }
-  const std::size_t n = result.vars_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::int64_t old = at(*index_of(result.vars_[i]), *index_of(result.vars_[j]));
-      const std::int64_t now =
-          next.at(*next.index_of(result.vars_[i]), *next.index_of(result.vars_[j]));
-      result.at(i, j) = now > old ? kInf : old;
+  const auto n = static_cast<Slot>(result.order_.size());
+  if (n == 0) return result;
+  result.keys_ = result.order_;
+  std::sort(result.keys_.begin(), result.keys_.end(),
+            [](const Entry& a, const Entry& b) { return a.var < b.var; });
+  result.used_ = result.cap_ = n;
+  result.matrix_.reset(new std::int64_t[std::size_t{n} * n]);
+  for (Slot i = 0; i < n; ++i) {
+    const std::int64_t* a = row(mine[i]);
+    const std::int64_t* b = next.row(theirs[i]);
+    std::int64_t* out = result.row(i);
+    for (Slot j = 0; j < n; ++j) {
+      const std::int64_t old = a[mine[j]];
+      out[j] = b[theirs[j]] > old ? kInf : old;
     }
   }
   result.drop_isolated();
@@ -221,14 +325,14 @@ Zone Zone::widen(const Zone& next) const {
 Zone Zone::narrow(const Zone& next) const {
   if (bottom_ || next.bottom_) return next;
   Zone result = *this;
-  for (std::size_t i = 0; i < next.vars_.size(); ++i) {
-    for (std::size_t j = 0; j < next.vars_.size(); ++j) {
-      const std::int64_t c = next.at(i, j);
-      if (c == kInf || i == j) continue;
-      const Var from = next.vars_[i], to = next.vars_[j];
-      const auto fi = result.index_of(from), ti = result.index_of(to);
-      if (fi && ti && result.at(*fi, *ti) != kInf) continue;  // only refill what widening dropped
-      result.add(to, from, c);
+  for (const Entry& ei : next.order_) {
+    for (const Entry& ej : next.order_) {
+      const std::int64_t c = next.at(ei.slot, ej.slot);
+      if (c == kInf || ei.slot == ej.slot) continue;
+      const Slot fi = result.slot_of(ei.var), ti = result.slot_of(ej.var);
+      if (fi != kNone && ti != kNone && result.at(fi, ti) != kInf)
+        continue;  // only refill what widening dropped
+      result.add(ej.var, ei.var, c);
       if (result.bottom_) return next;
     }
   }
@@ -238,12 +342,17 @@ Zone Zone::narrow(const Zone& next) const {
 bool Zone::leq(const Zone& other) const {
   if (bottom_) return true;
   if (other.bottom_) return false;
-  for (std::size_t i = 0; i < other.vars_.size(); ++i) {
-    for (std::size_t j = 0; j < other.vars_.size(); ++j) {
-      const std::int64_t theirs = other.at(i, j);
-      if (theirs == kInf || i == j) continue;
-      const std::optional<std::int64_t> mine = bound(other.vars_[j], other.vars_[i]);
-      if (!mine || *mine > theirs) return false;
+  thread_local std::vector<Slot> mine_of;
+  other.slots_in(*this, mine_of);
+  for (const Entry& ei : other.keys_) {
+    const std::int64_t* theirs = other.row(ei.slot);
+    const Slot mi = mine_of[ei.slot];
+    for (Slot j = 0; j < other.used_; ++j) {
+      if (theirs[j] == kInf || j == ei.slot) continue;
+      const Slot mj = mine_of[j];
+      if (mi == kNone || mj == kNone) return false;
+      const std::int64_t mine = at(mi, mj);
+      if (mine == kInf || mine > theirs[j]) return false;
     }
   }
   return true;
@@ -254,12 +363,13 @@ bool Zone::operator==(const Zone& other) const { return leq(other) && other.leq(
 std::string Zone::to_string(std::string (*name)(Var)) const {
   if (bottom_) return "bottom";
   std::string out;
-  for (std::size_t i = 0; i < vars_.size(); ++i) {
-    for (std::size_t j = 0; j < vars_.size(); ++j) {
-      if (i == j || at(i, j) == kInf) continue;
-      if (vars_[i] == kZero || vars_[j] == kZero) continue;  // bounds live in the intervals
+  for (const Entry& ei : order_) {
+    for (const Entry& ej : order_) {
+      const std::int64_t c = at(ei.slot, ej.slot);
+      if (ei.slot == ej.slot || c == kInf) continue;
+      if (ei.var == kZero || ej.var == kZero) continue;  // bounds live in the intervals
       if (!out.empty()) out += ", ";
-      out += name(vars_[j]) + "-" + name(vars_[i]) + "<=" + std::to_string(at(i, j));
+      out += name(ej.var) + "-" + name(ei.var) + "<=" + std::to_string(c);
     }
   }
   return out;
