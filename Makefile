@@ -41,6 +41,7 @@ bench: build
 	  --benchmark_enable_random_interleaving=true
 	@./bench/run_prog_bench.sh
 	@./build/bin/xdp_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@./build/bin/verifier_bench --corpus-report
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' '*.inc' 2>/dev/null)
 

@@ -177,6 +177,7 @@ Result<TestRunResult> test_run(const LoadedProgram& program, const TestRunOption
   vm::RunState state;
   state.user = &run;
   state.cpu = options.cpu;
+  state.instruction_limit = options.instruction_limit;
   add_map_regions(program, state);
   switch (program.type->type) {
     case ProgramType::xdp: return run_xdp(program, options, state, run);

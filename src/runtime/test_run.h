@@ -30,6 +30,8 @@ struct TestRunOptions {
   std::uint32_t repeat = 1;          // 0 counts as 1
   vm::Engine engine = vm::Engine::checked;
   unsigned cpu = 0;
+  // Checked mode only: stop with an error after this many instructions (0: no limit).
+  std::uint64_t instruction_limit = 0;
 };
 
 struct TestRunResult {

@@ -876,6 +876,20 @@ void Checker::atomic(State& s, const isa::Instruction& insn) {
       return fail(s, pc, "cmpxchg compares with r0, which holds a pointer", "r0.type == number",
                   {0});
   }
+  // Atomics must be aligned to their width (Linux checks them strictly; a misaligned one
+  // faults or splits a bus lock): every possible offset must be a multiple of the width.
+  const Scalar address =
+      alu64(Sem::add, base.num, Scalar::constant(static_cast<std::uint64_t>(insn.off)));
+  const Tnum bits = address.bits();
+  if ((bits.mask & (width - 1)) != 0 || (bits.value & (width - 1)) != 0) {
+    return fail(s, pc,
+                "atomic operation of " + std::to_string(width) + " bytes at " + reg_name(insn.dst) +
+                    " + " + std::to_string(insn.off) + " may be misaligned (" + describe(base) +
+                    ")",
+                reg_name(insn.dst) + ".offset + " + std::to_string(insn.off) + " % " +
+                    std::to_string(width) + " == 0",
+                {insn.dst});
+  }
   Reg old;
   if (!check_access(s, pc, insn.dst, insn.off, width, false, &old, nullptr)) return;
   if (old.kind != Kind::number)
@@ -1050,9 +1064,25 @@ bool Checker::check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& siz
   }
   State probe = s;
   const Reg number = Reg::number(Scalar::of_width(1));
-  if (!check_access(probe, pc, r, 0, 1, write, nullptr, write ? &number : nullptr) ||
-      !check_access(probe, pc, r, static_cast<std::int16_t>(span - 1), 1, write, nullptr,
-                    write ? &number : nullptr)) {
+  if (!check_access(probe, pc, r, 0, 1, write, nullptr, write ? &number : nullptr)) {
+    s = State::make_bottom();
+    return false;
+  }
+  // The last byte. An access's offset is 16 bits: past that, the copy's pointer moves to the
+  // byte first (as `r += size - 1` would, zone included). fuzz_verifier found sizes of 128 MiB
+  // that, truncated to 16 bits, pointed inside the region.
+  std::int16_t last = static_cast<std::int16_t>(span - 1);
+  if (span - 1 > 0x7fff) {
+    isa::Instruction advance;
+    advance.op = isa::Op::add64_imm;
+    advance.dst = static_cast<std::uint8_t>(r);
+    advance.imm = static_cast<std::int32_t>(span - 1);
+    advance.slot = pc;
+    alu(probe, advance);
+    last = 0;
+  }
+  if (probe.bottom ||
+      !check_access(probe, pc, r, last, 1, write, nullptr, write ? &number : nullptr)) {
     s = State::make_bottom();
     return false;
   }
@@ -1234,6 +1264,7 @@ void Checker::call_helper(State& s, const isa::Instruction& insn, std::int32_t i
              reg.kind != Kind::tcp_sock) ||
             reg.nullable)
           return wrong("a socket");
+        if (id == 86) released = reg.id;  // bpf_sk_release takes a sock_common
         break;
       case ArgType::socket:
         if (reg.kind != Kind::socket || reg.nullable) return wrong("a full socket");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <queue>
 #include <set>
@@ -45,6 +46,8 @@ struct Node {
   int context = 0;
   std::uint32_t first = 0, last = 0;  // instruction indexes, inclusive
   std::vector<Edge> out;
+  // Per edge of `out`: the loop heads whose loop it leaves (their counters are dead past it).
+  std::vector<std::vector<std::uint32_t>> exits;
   bool head = false;           // target of a back edge
   bool callback_head = false;  // a callback helper's call (bounded by the helper)
   std::uint32_t rpo = 0;
@@ -68,13 +71,14 @@ class Analysis {
  private:
   Status index_program();
   Status build_graph();
+  void mark_loop_exits();
   std::uint32_t node_for(int context, std::uint32_t leader);
   void add_successors(std::uint32_t n);
   int context_for(int parent, std::uint32_t call, std::uint32_t entry, bool callback, bool* error);
   void graph_error(std::uint32_t index, std::string message, std::string assertion);
   std::vector<std::pair<const Edge*, State>> transfer(std::uint32_t n, const State& in,
                                                       Checker& checker, bool record);
-  void counter(const Edge& edge, State& s) const;
+  void counter(const Node& from, const Edge& edge, State& s) const;
   State entry() const;
   [[nodiscard]] std::uint32_t site(std::uint32_t n, std::uint32_t index) const {
     return static_cast<std::uint32_t>(nodes_[n].context) * slots_ + code_[index].slot + 1;
@@ -336,7 +340,59 @@ Status Analysis::build_graph() {
   }
   order_.assign(post.rbegin(), post.rend());
   for (std::uint32_t k = 0; k < order_.size(); ++k) nodes_[order_[k]].rpo = k;
+  mark_loop_exits();
   return {};
+}
+
+// The body of each loop is its head and every node that reaches one of its back edges without
+// passing the head; an edge from the body to outside it leaves the loop. Its counter is then
+// forgotten: the difference-bound matrix keeps only the counters of live loops, and its
+// operations are quadratic in its variables, so N loops in sequence cost O(N), not O(N^3).
+// (Forgetting only loses information: a body found too small could only fail a termination
+// proof, never accept more.)
+void Analysis::mark_loop_exits() {
+  const auto n = static_cast<std::uint32_t>(nodes_.size());
+  std::vector<std::vector<std::uint32_t>> predecessors(n);
+  std::map<std::uint32_t, std::vector<std::uint32_t>> tails;  // head -> sources of back edges
+  for (std::uint32_t u = 0; u < n; ++u) {
+    for (const Edge& e : nodes_[u].out) {
+      predecessors[e.to].push_back(u);
+      if (e.back) tails[e.to].push_back(u);
+    }
+  }
+  std::vector<std::uint32_t> mark(n, 0);
+  std::vector<std::uint32_t> body, work;
+  std::uint32_t stamp = 0;
+  for (const auto& [head, sources] : tails) {
+    ++stamp;
+    mark[head] = stamp;
+    body.assign(1, head);
+    work.clear();
+    for (std::uint32_t t : sources) {
+      if (mark[t] != stamp) {
+        mark[t] = stamp;
+        work.push_back(t);
+      }
+    }
+    while (!work.empty()) {
+      const std::uint32_t u = work.back();
+      work.pop_back();
+      body.push_back(u);
+      for (std::uint32_t p : predecessors[u]) {
+        if (mark[p] != stamp) {
+          mark[p] = stamp;
+          work.push_back(p);
+        }
+      }
+    }
+    for (std::uint32_t u : body) {
+      Node& node = nodes_[u];
+      node.exits.resize(node.out.size());
+      for (std::size_t i = 0; i < node.out.size(); ++i) {
+        if (mark[node.out[i].to] != stamp) node.exits[i].push_back(head);
+      }
+    }
+  }
 }
 
 State Analysis::entry() const {
@@ -344,9 +400,16 @@ State Analysis::entry() const {
   return entry_state(*program_.type);
 }
 
-void Analysis::counter(const Edge& edge, State& s) const {
+void Analysis::counter(const Node& from, const Edge& edge, State& s) const {
+  if (s.bottom) return;
+  if (const auto i = static_cast<std::size_t>(&edge - from.out.data()); i < from.exits.size()) {
+    for (std::uint32_t head : from.exits[i]) {
+      s.zone.forget(Vars::loop_counter(head));
+      s.zone.forget(Vars::loop_down(head));
+    }
+  }
   const Node& to = nodes_[edge.to];
-  if (!to.head || to.callback_head || s.bottom) return;
+  if (!to.head || to.callback_head) return;
   const Zone::Var up = Vars::loop_counter(edge.to);
   const Zone::Var down = Vars::loop_down(edge.to);
   if (edge.back) {
@@ -421,7 +484,7 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
       case EdgeKind::cb_after: checker.after_callback_helper(next, last); break;
     }
     if (next.bottom) continue;
-    counter(edge, next);
+    counter(node, edge, next);
     out.emplace_back(&edge, std::move(next));
   }
   return out;
