@@ -715,14 +715,15 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
       if (!upper || !lower) {
         fail(s, pc,
              access + " is not proven inside the packet: " +
-                 (upper ? "it may start before data_meta"
-                        : "compare " + reg_name(r) +
-                              signed_offset(off + static_cast<std::int64_t>(width)) +
-                              " with data_end first") +
+                 // Before the packet first: a data_end check cannot mend that.
+                 (!lower ? "it may start before data_meta"
+                         : "compare " + reg_name(r) +
+                               signed_offset(off + static_cast<std::int64_t>(width)) +
+                               " with data_end first") +
                  " (offset " + at.to_string() + ", packet size " + s.packet_size.to_string() + ")",
-             upper ? reg_name(r) + ".offset" + signed_offset(off) + " >= meta_offset"
-                   : reg_name(r) + ".offset" +
-                         signed_offset(off + static_cast<std::int64_t>(width)) + " <= packet_size",
+             !lower ? reg_name(r) + ".offset" + signed_offset(off) + " >= meta_offset"
+                    : reg_name(r) + ".offset" +
+                          signed_offset(off + static_cast<std::int64_t>(width)) + " <= packet_size",
              {r});
         return false;
       }

@@ -402,7 +402,8 @@ State Analysis::entry() const {
 
 void Analysis::counter(const Node& from, const Edge& edge, State& s) const {
   if (s.bottom) return;
-  if (const auto i = static_cast<std::size_t>(&edge - from.out.data()); i < from.exits.size()) {
+  if (const auto i = static_cast<std::size_t>(&edge - from.out.data());
+      !options_.keep_loop_counters && i < from.exits.size()) {
     for (std::uint32_t head : from.exits[i]) {
       s.zone.forget(Vars::loop_counter(head));
       s.zone.forget(Vars::loop_down(head));

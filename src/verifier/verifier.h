@@ -43,6 +43,10 @@ struct Options {
   // Conditional jumps (by slot) that state an assumption: only their fall-through is followed
   // (the YAML cases' `assume COND` is `if !COND goto +0` listed here).
   std::vector<std::uint32_t> assumptions;
+  // Keep each loop's iteration counter after the loop (in the exit state, for the YAML
+  // cases' `pc[LABEL]`); by default a counter is dropped on the edges that leave its loop,
+  // which keeps the relational domain small in programs with many loops.
+  bool keep_loop_counters = false;
 };
 
 struct ProgramView {

@@ -2,9 +2,11 @@
 // program includes, the packet headers the kernel's UAPI does not define, and a few maps.
 #pragma once
 
+// clang-format off: the kernel's types first, then libbpf's headers that use them.
+#include <linux/bpf.h>
+// clang-format on
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>

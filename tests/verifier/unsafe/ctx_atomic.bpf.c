@@ -1,5 +1,5 @@
 // An atomic operation on the context.
-// EXPECT: atomic operation on ctx memory; only the stack and map values allow atomics
+// EXPECT: atomic operation on ctx memory
 #include "../common.h"
 
 

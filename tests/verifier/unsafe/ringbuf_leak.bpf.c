@@ -1,5 +1,5 @@
 // A reservation that is never submitted.
-// EXPECT: a reference acquired at pc 4 is not released on this path
+// EXPECT: the reference bpf_ringbuf_reserve returned at pc 4 is not released on this path
 #include "../common.h"
 RINGBUF(events);
 

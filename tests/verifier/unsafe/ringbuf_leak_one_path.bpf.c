@@ -1,5 +1,5 @@
 // A reservation submitted on one path only.
-// EXPECT: a reference acquired at pc 5 is not released on this path
+// EXPECT: the reference bpf_ringbuf_reserve returned at pc 5 is not released on this path
 #include "../common.h"
 RINGBUF(events);
 

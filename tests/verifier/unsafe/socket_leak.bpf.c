@@ -1,5 +1,5 @@
 // A socket from bpf_sk_lookup_tcp that is never released.
-// EXPECT: a reference acquired at pc 12 is not released on this path
+// EXPECT: the reference bpf_sk_lookup_tcp returned at pc 12 is not released on this path
 #include "../common.h"
 SEC("tc")
 int socket_leak(struct __sk_buff* skb) {
