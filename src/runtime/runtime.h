@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "aot/image.h"
 #include "object/object.h"
 #include "progtype/progtype.h"
 #include "runtime/maps/map.h"
@@ -74,6 +75,9 @@ struct RuntimeOptions {
   // programs then run on the interpreters only. jit_blind blinds their constants.
   bool jit = true;
   bool jit_blind = false;
+  // A native image (runtime/native_image.h) of the objects this runtime loads: each program
+  // the image holds (same name, same bytecode digest) gets its native code (Engine::native).
+  std::shared_ptr<const aot::Image> native_image = nullptr;
 };
 
 struct LoadOptions {
@@ -108,6 +112,7 @@ class Runtime final : public MapRegistry {
   unsigned possible_cpus_;
   bool jit_;
   bool jit_blind_;
+  std::shared_ptr<const aot::Image> native_image_;
   TracePipe trace_;
   std::atomic<std::uint32_t> last_id_{0};
   mutable std::mutex mutex_;

@@ -34,7 +34,8 @@ with ingress_ifindex = IFACE's index and rx_queue_index 0; the program's clock i
 system's. Counters go to stderr every second and at the end (JSON lines with
 -j). Needs Linux and CAP_NET_RAW (CAP_NET_ADMIN for a TAP device).
 
-  engine ENGINE         interp-checked (the default: programs are not verified yet) or interp
+  engine ENGINE         interp-checked (the default: programs are not verified yet), interp,
+                        jit or native (an ahead-of-time image, see xbpf gen native)
   --init-maps MAPFILE   map entries to fill first ("NAME key BYTE... value BYTE..." lines)
   --dump-maps           print every map's entries at the end
 )help";
@@ -96,7 +97,7 @@ int command_net_attach(Args& args) {
     engine = vm::parse_engine(**engine_name);
     if (!engine)
       return report(usage_error("unknown engine '" + **engine_name +
-                                "' (expected interp or interp-checked)"));
+                                "' (expected interp, interp-checked, jit or native)"));
   }
   const bool dump_maps = args.flag("--dump-maps");
   std::optional<std::string> file = args.positional();
@@ -104,7 +105,9 @@ int command_net_attach(Args& args) {
   if (Status rest = args.finish(); !rest) return report(rest.error());
   if (!dev) return report(usage_error("net attach xdp needs an interface: dev IFACE"));
   if (tap && forward) return report(usage_error("give --deliver tap or --forward, not both"));
-  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt);
+  std::optional<NativeChoice> native;
+  if (engine == vm::Engine::native) native = NativeChoice{};
+  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, "", 0, native);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, name, section);
   if (!program) return report(program.error());

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "aot/image.h"
 #include "commands.h"
 #include "map_dump.h"
 #include "object/elf.h"
@@ -23,7 +24,7 @@ namespace {
 constexpr const char* kRunHelp =
     R"help(Usage: xbpf prog run FILE [name FN | section S] [data_in FILE] [data_out FILE]
                      [ctx_in FILE] [ctx_out FILE] [repeat N] [engine ENGINE] [cpu N]
-                     [--type TYPE] [--dump-maps]
+                     [image IMAGE] [--type TYPE] [--dump-maps]
 
 Runs a program once (or N times) on input, as Linux's BPF_PROG_TEST_RUN does, and prints
 its return value and the average duration, as "bpftool prog run" does:
@@ -41,9 +42,15 @@ data_in and r2 = its length, as in the ISA conformance suite.
   repeat N              run N times (default 1); the duration is the average
   engine ENGINE         interp-checked (the default: every memory access checked, since
                         programs are not verified yet), interp (no checks; trusted
-                        programs only) or jit (x86-64 machine code, no checks; trusted
+                        programs only), native (an ahead-of-time image: the object's
+                        programs verified, translated to C and compiled by the system C
+                        compiler, cached in the state directory; see xbpf gen native)
+                        or jit (x86-64 machine code, no checks; trusted
                         programs only, and only when asked for until the verifier is
                         there; XBPF_JIT=off forbids it, XBPF_JIT_BLIND=1 blinds constants)
+  image IMAGE           with engine native: the image to run (from xbpf gen native) instead
+                        of the cache's; it must match the object's bytecode and this
+                        runtime's contract
   cpu N                 the CPU the program runs as (per-CPU maps), default 0
   --type TYPE           the program type, overriding the section name (xdp, sched_cls, ...)
   --dump-maps           print every map's entries after the run (JSON with -j)
@@ -69,7 +76,7 @@ std::uint64_t return_first(std::uint64_t r1, std::uint64_t, std::uint64_t, std::
 }
 
 struct RunArguments {
-  std::optional<std::string> name, section, data_in, data_out, ctx_in, ctx_out, type;
+  std::optional<std::string> name, section, data_in, data_out, ctx_in, ctx_out, type, image;
   std::uint64_t repeat = 1;
   std::optional<vm::Engine> engine;
   unsigned cpu = 0;
@@ -85,6 +92,7 @@ Result<RunArguments> parse_run(Args& args) {
                                 {"data_out", &run.data_out},
                                 {"ctx_in", &run.ctx_in},
                                 {"ctx_out", &run.ctx_out},
+                                {"image", &run.image},
                                 {"type", &run.type}}) {
     Result<std::optional<std::string>> value = args.value(keyword);
     if (!value) return std::move(value).error();
@@ -105,7 +113,7 @@ Result<RunArguments> parse_run(Args& args) {
     run.engine = vm::parse_engine(**engine);
     if (!run.engine)
       return usage_error("unknown engine '" + **engine +
-                         "' (expected interp, interp-checked or jit)");
+                         "' (expected interp, interp-checked, jit or native)");
   }
   Result<std::optional<std::string>> cpu = args.value("cpu");
   if (!cpu) return std::move(cpu).error();
@@ -149,9 +157,10 @@ void print_result(const Args& args, std::uint64_t retval, std::uint64_t average,
 
 // Assembly or bytecode: the conformance convention (r1 = data, r2 = length), helper 5.
 int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
-  if (run.name || run.section || run.ctx_in || run.ctx_out || run.type || run.dump_maps) {
-    return report(
-        usage_error("name, section, ctx_in, ctx_out, --type and --dump-maps need an object file"));
+  if (run.name || run.section || run.ctx_in || run.ctx_out || run.type || run.dump_maps ||
+      run.image) {
+    return report(usage_error(
+        "name, section, ctx_in, ctx_out, image, --type and --dump-maps need an object file"));
   }
   const vm::Engine engine = run.engine.value_or(vm::Engine::checked);
   if (engine != vm::Engine::checked) {
@@ -162,6 +171,15 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
   std::vector<std::uint8_t> data = std::move(*data_in);
   vm::Environment environment;
   environment.set_helper(5, return_first);
+  std::shared_ptr<const aot::Image> image;
+  if (engine == vm::Engine::native) {
+    aot::ImageSource source;
+    source.programs.push_back({"main", "", 0, file.sections.front().instructions});
+    Result<std::shared_ptr<const aot::Image>> built = aot::build_temporary(source);
+    if (!built) return report(built.error(), kExitFailed);
+    image = std::move(*built);
+    environment.native = image->function(image->programs().front());
+  }
   Result<std::shared_ptr<const vm::Program>> program =
       vm::Program::create(file.sections.front().instructions, environment);
   if (!program) {
@@ -193,7 +211,9 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
 }
 
 int run_object(Args& args, const RunArguments& run) {
-  Result<LoadedFile> loaded = load_object_file(run.file, run.type);
+  std::optional<NativeChoice> native;
+  if (run.engine == vm::Engine::native) native = NativeChoice{run.image};
+  Result<LoadedFile> loaded = load_object_file(run.file, run.type, "", 0, native);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run.name, run.section);
@@ -212,7 +232,7 @@ int run_object(Args& args, const RunArguments& run) {
     std::fprintf(
         stderr,
         "xbpf: notice: programs are not verified yet; running in the interpreter's checked mode\n");
-  } else if (*run.engine != vm::Engine::checked) {
+  } else if (*run.engine != vm::Engine::checked && *run.engine != vm::Engine::native) {
     std::fprintf(stderr, "xbpf: warning: running an unverified program without run-time checks\n");
   }
   Result<runtime::TestRunResult> result = runtime::test_run(**program, options);

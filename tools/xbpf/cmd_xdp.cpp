@@ -36,7 +36,8 @@ i + 1, pcap's is 1) and rx_queue_index 0. Prints the verdicts, the time, Mpps an
                         capture order: pcap when OUT ends in .pcap, otherwise pcapng with the
                         verdict in each packet's comment
   engine ENGINE         interp-checked (the default: every memory access checked, since
-                        programs are not verified yet) or interp (no checks)
+                        programs are not verified yet), interp (no checks), jit or native
+                        (an ahead-of-time image of the verified object, see xbpf gen native)
   --threads N           N workers (1-64), each its own CPU for per-CPU maps; packets go to
                         workers by source address, and the results equal one worker's
   --clock capture       bpf_ktime_get_ns returns the packet's timestamp (the default: the
@@ -78,7 +79,8 @@ Result<RunArguments> parse_run(Args& args) {
   if (*engine) {
     run.engine = vm::parse_engine(**engine);
     if (!run.engine)
-      return usage_error("unknown engine '" + **engine + "' (expected interp or interp-checked)");
+      return usage_error("unknown engine '" + **engine +
+                         "' (expected interp, interp-checked, jit or native)");
   }
   Result<std::optional<std::string>> threads = args.value("threads");
   if (!threads) return std::move(threads).error();
@@ -213,7 +215,9 @@ int command_xdp_run(Args& args) {
   Result<RunArguments> run = parse_run(args);
   if (!run) return report(run.error());
   const unsigned cpus = std::max(platform::cpu_count(), run->threads);
-  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, "", cpus);
+  std::optional<NativeChoice> native;
+  if (run->engine == vm::Engine::native) native = NativeChoice{};
+  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, "", cpus, native);
   if (!loaded) return report(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run->name, run->section);

@@ -2,6 +2,7 @@
 
 #include "object/object.h"
 #include "progtype/progtype.h"
+#include "runtime/native_image.h"
 #include "support/files.h"
 
 namespace xbpf::cli {
@@ -36,13 +37,27 @@ Result<object::Object> read_object_file(const std::string& path,
 }
 
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    std::string trace_output, unsigned possible_cpus) {
+                                    std::string trace_output, unsigned possible_cpus,
+                                    const std::optional<NativeChoice>& native) {
   Result<object::LoadObjectOptions> options = load_options(type);
   if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
   runtime_options.possible_cpus = possible_cpus;
-  return runtime::load_file(path, runtime_options, *options);
+  if (!native) return runtime::load_file(path, runtime_options, *options);
+  Result<object::Object> object = read_object_file(path, type);
+  if (!object) return std::move(object).error();
+  Result<std::shared_ptr<const aot::Image>> image = native->image
+                                                        ? runtime::load_native_image(*native->image)
+                                                        : runtime::cached_native_image(*object);
+  if (!image) return std::move(image).error();
+  runtime_options.native_image = std::move(*image);
+  LoadedFile file;
+  file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
+  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  if (!loaded) return std::move(loaded).error();
+  file.object = std::move(*loaded);
+  return file;
 }
 
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
