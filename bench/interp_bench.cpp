@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "aot/image.h"
 #include "isa/assembler.h"
 #include "jit/x86_64/jit.h"
 #include "platform/platform.h"
@@ -44,13 +45,29 @@ std::vector<std::uint8_t> make_input() {
   return input;
 }
 
+// The environment with native code for `code` (an image of its own, compiled by the system C
+// compiler) when the engine is native; exits when none can be built.
+vm::Environment for_engine(std::span<const isa::Instruction> code, vm::Environment environment,
+                           vm::Engine engine) {
+  if (engine != vm::Engine::native) return environment;
+  aot::ImageSource source;
+  source.programs.push_back({"main", "", 0, {code.begin(), code.end()}});
+  Result<std::shared_ptr<const aot::Image>> image = aot::build_temporary(source);
+  if (!image) {
+    std::fprintf(stderr, "%s\n", image.error().to_string().c_str());
+    std::exit(2);
+  }
+  environment.native = (*image)->function((*image)->programs().front());
+  return environment;
+}
+
 struct Loaded {
   std::shared_ptr<const vm::Program> program;
   std::uint64_t instructions = 0;  // executed per run
   std::uint64_t result = 0;
 };
 
-Loaded load(const std::string& name) {
+Loaded load(const std::string& name, vm::Engine engine = vm::Engine::checked) {
   const std::string path = std::string(XBPF_BENCH_DIR) + "/programs/" + name + ".s";
   Result<std::string> source = read_text_file(path);
   if (!source) {
@@ -65,7 +82,7 @@ Loaded load(const std::string& name) {
     std::exit(2);
   }
   Result<std::shared_ptr<const vm::Program>> program =
-      vm::Program::create(*code, vm::Environment{});
+      vm::Program::create(*code, for_engine(*code, vm::Environment{}, engine));
   if (!program) {
     std::fprintf(stderr, "%s\n", program.error().to_string().c_str());
     std::exit(2);
@@ -85,7 +102,7 @@ Loaded load(const std::string& name) {
 
 void run_program(benchmark::State& bench, const std::string& name, vm::Engine engine) {
   static std::vector<std::uint8_t> input = make_input();
-  const Loaded loaded = load(name);
+  const Loaded loaded = load(name, engine);
   vm::RunState state;
   state.add_region({reinterpret_cast<std::uint64_t>(input.data()), input.size(), true, "input"});
   const std::uint64_t args[2] = {reinterpret_cast<std::uint64_t>(input.data()), input.size()};
@@ -104,14 +121,16 @@ void run_program(benchmark::State& bench, const std::string& name, vm::Engine en
 }
 
 std::shared_ptr<const vm::Program> prepare(const std::string& source,
-                                           const vm::Environment& environment = {}) {
+                                           const vm::Environment& environment = {},
+                                           vm::Engine engine = vm::Engine::interpreter) {
   isa::AssembleOptions options;
   Result<std::vector<isa::Instruction>> code = isa::assemble(source, options);
   if (!code) {
     std::fprintf(stderr, "%s\n", code.error().to_string().c_str());
     std::exit(2);
   }
-  Result<std::shared_ptr<const vm::Program>> program = vm::Program::create(*code, environment);
+  Result<std::shared_ptr<const vm::Program>> program =
+      vm::Program::create(*code, for_engine(*code, environment, engine));
   if (!program) {
     std::fprintf(stderr, "%s\n", program.error().to_string().c_str());
     std::exit(2);
@@ -122,7 +141,7 @@ std::shared_ptr<const vm::Program> prepare(const std::string& source,
 // The cost of calling a program and getting its result: an XDP program that returns
 // XDP_PASS, through vm::run (what test_run and a hook do per packet).
 void call_empty(benchmark::State& bench, vm::Engine engine) {
-  const std::shared_ptr<const vm::Program> program = prepare("r0 = 2\nexit\n");
+  const std::shared_ptr<const vm::Program> program = prepare("r0 = 2\nexit\n", {}, engine);
   vm::RunState state;
   std::uint64_t context = 0;
   const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(&context)};
@@ -167,9 +186,9 @@ void tail_call(benchmark::State& bench, vm::Engine engine) {
   vm::Environment environment;
   environment.host = &host;
   const std::shared_ptr<const vm::Program> program =
-      prepare("r0 = 2\nr2 = 1\nr3 = 0\ncall 12\nexit\n", environment);
+      prepare("r0 = 2\nr2 = 1\nr3 = 0\ncall 12\nexit\n", environment, engine);
   host.program = program.get();
-  const std::shared_ptr<const vm::Program> empty = prepare("r0 = 2\nexit\n");
+  const std::shared_ptr<const vm::Program> empty = prepare("r0 = 2\nexit\n", {}, engine);
   vm::RunState state;
   double chain_ns = 0, empty_ns = 0;
   constexpr int kRuns = 1000;
@@ -242,7 +261,7 @@ void jit_generate(benchmark::State& bench) {
 }
 
 void register_all() {
-  for (vm::Engine engine : {vm::Engine::interpreter, vm::Engine::jit}) {
+  for (vm::Engine engine : {vm::Engine::interpreter, vm::Engine::jit, vm::Engine::native}) {
     const std::string name(vm::engine_name(engine));
     benchmark::RegisterBenchmark(("call/empty/" + name).c_str(),
                                  [engine](benchmark::State& bench) { call_empty(bench, engine); });
@@ -257,7 +276,8 @@ void register_all() {
   benchmark::RegisterBenchmark("jit_compile/1000_insns", jit_compile)
       ->Unit(benchmark::kMicrosecond);
   for (const char* name : {"checksum", "sieve", "tokenizer"}) {
-    for (vm::Engine engine : {vm::Engine::interpreter, vm::Engine::checked, vm::Engine::jit}) {
+    for (vm::Engine engine :
+         {vm::Engine::interpreter, vm::Engine::checked, vm::Engine::jit, vm::Engine::native}) {
       const std::string title = std::string(name) + "/" + std::string(vm::engine_name(engine));
       benchmark::RegisterBenchmark(title.c_str(), [name, engine](benchmark::State& bench) {
         run_program(bench, name, engine);

@@ -63,6 +63,18 @@ Result<std::string> state_directory();
 // Seconds since the boot of the machine, and since the epoch (bpf_ktime_get_boot_ns).
 std::uint64_t boot_time_ns();
 
+// The path of the executable `name` (searched in PATH unless it contains a directory
+// separator), or nullopt when there is none.
+std::optional<std::string> find_executable(const std::string& name);
+
+// Shared libraries (native images: a .so, a DLL on Windows). load_library() fails with the
+// loader's message; library_symbol() returns nullptr for a missing symbol.
+Result<void*> load_library(const std::string& path);
+void* library_symbol(void* library, const char* name);
+void free_library(void* library);
+// The file name suffix of a shared library here: ".so" or ".dll".
+const char* shared_library_suffix();
+
 // Directory of the running executable (for finding sibling tools), without a trailing slash.
 std::string executable_directory();
 

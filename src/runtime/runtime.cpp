@@ -120,6 +120,7 @@ Runtime::Runtime(RuntimeOptions options)
       jit_(options.jit),
       jit_blind_(options.jit_blind),
       verify_(options.verify),
+      native_image_(options.native_image),
       trace_(std::move(options.trace_output)) {}
 
 Runtime::~Runtime() = default;
@@ -262,6 +263,28 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
       environment.set_helper(id, implementation);
     }
     if (verify_) XBPF_TRY(verify_program(source, program));
+    if (native_image_ != nullptr) {
+      if (const aot::Image::Program* native = native_image_->find(program.name)) {
+        const std::string digest = aot::bytecode_digest(program.instructions);
+        if (native->digest != digest) {
+          return make_error(program.name + ": the native image " + native_image_->path() +
+                                " holds other bytecode (SHA-256 " + native->digest +
+                                ", the object's is " + digest + ")",
+                            where(program.section));
+        }
+        environment.native = native_image_->function(*native);
+      } else {
+        std::string names;
+        for (const aot::Image::Program& held : native_image_->programs()) {
+          names += (names.empty() ? "" : ", ") + held.name;
+        }
+        return make_error(program.name + ": the native image " + native_image_->path() +
+                              " has no program of that name (it holds: " +
+                              (names.empty() ? std::string("none") : names) +
+                              "); build it from this object with xbpf gen native",
+                          where(program.section));
+      }
+    }
     Result<std::shared_ptr<const vm::Program>> code =
         vm::Program::create(program.instructions, environment);
     if (!code) {

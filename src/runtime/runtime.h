@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "aot/image.h"
 #include "object/object.h"
 #include "progtype/progtype.h"
 #include "runtime/maps/map.h"
@@ -77,11 +78,13 @@ struct RuntimeOptions {
   bool jit = true;
   bool jit_blind = false;
   // Verify every program before it is prepared, and refuse the object when one fails (the
-  // load pipeline: relocate, verify, prepare the engine; the error's linux_errno is EACCES). false
-  // is for debugging
-  // (`--no-verify`) and tests of the runtime itself: such programs should run in the
-  // interpreter's checked mode.
+  // load pipeline: relocate, verify, prepare the engine; the error's linux_errno is EACCES).
+  // false is for debugging (`--no-verify`) and tests of the runtime itself: such programs
+  // should run in the interpreter's checked mode.
   bool verify = true;
+  // A native image (runtime/native_image.h) of the objects this runtime loads: each program
+  // the image holds (same name, same bytecode digest) gets its native code (Engine::native).
+  std::shared_ptr<const aot::Image> native_image = nullptr;
 };
 
 struct LoadOptions {
@@ -117,6 +120,7 @@ class Runtime final : public MapRegistry {
   bool jit_;
   bool jit_blind_;
   bool verify_;
+  std::shared_ptr<const aot::Image> native_image_;
   TracePipe trace_;
   std::atomic<std::uint32_t> last_id_{0};
   mutable std::mutex mutex_;

@@ -1,5 +1,6 @@
 #include "testing/conformance.h"
 
+#include "aot/image.h"
 #include "isa/assembler.h"
 #include "isa/syntax.h"
 #include "support/text.h"
@@ -137,8 +138,17 @@ std::vector<std::uint8_t> ConformanceHost::snapshot() const {
 Result<std::uint64_t> run_conformance_program(std::span<const isa::Instruction> program,
                                               std::vector<std::uint8_t> memory, vm::Engine engine) {
   ConformanceHost host;
-  Result<std::shared_ptr<const vm::Program>> prepared =
-      vm::Program::create(program, host.environment());
+  vm::Environment environment = host.environment();
+  std::shared_ptr<const aot::Image> image;
+  if (engine == vm::Engine::native) {
+    aot::ImageSource source;
+    source.programs.push_back({"main", "", 0, {program.begin(), program.end()}});
+    Result<std::shared_ptr<const aot::Image>> built = aot::build_temporary(source);
+    if (!built) return std::move(built).error();
+    image = std::move(*built);
+    environment.native = image->function(image->programs().front());
+  }
+  Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(program, environment);
   if (!prepared) return std::move(prepared).error();
   vm::RunState state;
   host.add_regions(state);

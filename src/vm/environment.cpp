@@ -104,6 +104,16 @@ Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Inst
       program->entries_[static_cast<std::size_t>(insn.target())] = true;
     }
   }
+  if (environment.native) {
+    // Per slot, the value an lddw there loads: the image's code reads the map references
+    // the runtime resolved.
+    program->native_wide_.assign(program->fast_.size() + 1, 0);
+    for (const isa::Instruction& insn : code) {
+      if (insn.slots() == 2) program->native_wide_[insn.slot] = program->wide_value(insn.slot);
+    }
+    program->native_link_ =
+        detail::make_native_link(*program, *environment.native, program->native_wide_.data());
+  }
   if (!environment.jit_allowed) {
     program->jit_unavailable_ = "the runtime forbids JIT compilation";
   } else if (!jit_permitted()) {
@@ -177,6 +187,11 @@ Result<std::uint64_t> run_jit(const Program& program, const void* function,
   return make_error("the JIT is not available: " + program.jit_unavailable());
 }
 
+[[gnu::noinline]] Error native_unavailable() {
+  return make_error(
+      "no native code: the program was not loaded from a native image (xbpf gen native)");
+}
+
 }  // namespace
 
 namespace {
@@ -193,6 +208,10 @@ void reset_for_run(const Program& program, RunState& state, Engine engine) {
                                                         std::span<const std::uint64_t> args,
                                                         RunState& state, Engine engine) {
   reset_for_run(program, state, engine);
+  if (engine == Engine::native) {
+    if (program.native() == nullptr) return native_unavailable();
+    return detail::run_native(program, 0, args, 0, state);
+  }
   const std::uint64_t top = stack_top(state);
   return engine == Engine::interpreter ? detail::run_fast(program, 0, args, top, 0, state)
                                        : detail::run_checked(program, 0, args, top, 0, state);
@@ -228,6 +247,19 @@ Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot
   // The frame the helper's caller published (JITed code publishes the frame only: its depth
   // follows from it).
   const std::uint64_t frame_pointer = state.frame_pointer;
+  if (state.engine == Engine::native) {
+    if (state.depth + 1 >= kMaxCallDepth) {
+      return make_error("call depth exceeds " + std::to_string(kMaxCallDepth) +
+                        " frames (in a callback)");
+    }
+    const std::size_t depth = state.depth;
+    Result<std::uint64_t> result =
+        detail::run_native(*program, function_slot, args, depth + 1, state);
+    state.frame_pointer = frame_pointer;
+    state.depth = depth;
+    state.program = program;
+    return result;
+  }
   const std::size_t depth =
       state.engine == Engine::jit
           ? static_cast<std::size_t>((stack_top(state) - frame_pointer) / kStackSize)
@@ -263,6 +295,7 @@ std::string_view engine_name(Engine engine) {
     case Engine::interpreter: return "interp";
     case Engine::checked: return "interp-checked";
     case Engine::jit: return "jit";
+    case Engine::native: return "native";
   }
   return "?";
 }
@@ -271,6 +304,7 @@ std::optional<Engine> parse_engine(std::string_view name) {
   if (name == "interp" || name == "interpreter") return Engine::interpreter;
   if (name == "interp-checked" || name == "checked") return Engine::checked;
   if (name == "jit") return Engine::jit;
+  if (name == "native") return Engine::native;
   return std::nullopt;
 }
 

@@ -20,3 +20,14 @@ std::string describe_violation(const RunState& state, std::uint64_t address, std
                                bool write, std::uint64_t frame_pointer, std::size_t depth);
 
 }  // namespace xbpf::vm::detail
+
+namespace xbpf::vm::detail {
+
+// Native code (vm/native.cpp): the link a Program gives its image's code, and running it.
+NativeLink make_native_link(const Program& program, const NativeFunction& function,
+                            const std::uint64_t* wide);
+Result<std::uint64_t> run_native(const Program& program, std::uint64_t slot,
+                                 std::span<const std::uint64_t> args, std::size_t depth,
+                                 RunState& state);
+
+}  // namespace xbpf::vm::detail

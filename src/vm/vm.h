@@ -51,6 +51,55 @@ class Host {
   virtual bool supports_tail_calls() const { return false; }
 };
 
+// Ahead-of-time compiled code (src/aot/): the C the translator emits calls back into the
+// runtime through a NativeLink, one per prepared Program. The layout is shared with the C
+// prelude in aot/translate.cpp (kNativeAbi names its version): change both together.
+struct NativeLink;
+inline constexpr std::uint32_t kNativeAbi = 1;
+
+// One run of native code (a C struct on the C++ side): why it stopped, where, with what value.
+struct NativeRun {
+  RunState* state;
+  std::uint32_t stop;  // 0, or a NativeStop
+  std::uint32_t slot;
+  std::uint64_t value;
+};
+enum class NativeStop : std::uint32_t {
+  none = 0,
+  helper_failed = 1,
+  call_depth = 2,
+  bad_callx = 3,
+  packet_end = 4,  // a legacy packet load out of bounds: the program ends with r0 = 0
+  bad_jump = 5,    // control flow into another function (unverified code only)
+};
+
+// An image's exported entry for one program: runs the function starting at `slot` at frame
+// depth `depth` (0: the program's main function) with r1..r5 = args.
+using NativeEntry = std::uint64_t (*)(const std::uint64_t* args, const NativeLink* link,
+                                      std::uint64_t slot, std::uint32_t depth, NativeRun* run);
+
+struct NativeLink {
+  const Helper* helpers;      // Environment::helpers of the Program
+  const std::uint64_t* wide;  // per slot: the value the lddw there loads
+  const NativeLink* (*tail_call)(RunState* state, std::uint64_t map, std::uint64_t index);
+  std::uint64_t (*packet_load)(RunState* state, std::int64_t offset, std::uint64_t bytes,
+                               std::uint32_t* stop);
+  const void* main;        // the program's main function in the image (tail calls land there)
+  const Program* program;  // published in RunState::program at helper calls
+  std::int32_t failed;     // byte offsets in RunState (RunStateLayout)
+  std::int32_t frame_pointer;
+  std::int32_t program_field;
+  std::int32_t depth;
+};
+
+// A program's code in a loaded native image: its entry, its main function, and what keeps
+// the image loaded.
+struct NativeFunction {
+  NativeEntry entry = nullptr;
+  const void* main = nullptr;
+  std::shared_ptr<const void> image;
+};
+
 struct Environment {
   // Indexed by helper id; a null entry is an unavailable helper.
   std::array<Helper, kMaxHelpers> helpers{};
@@ -61,6 +110,8 @@ struct Environment {
   // verbatim in the machine code (for untrusted programs).
   bool jit_allowed = true;
   bool jit_blind = false;
+  // The program's ahead-of-time compiled code (Engine::native), when an image provides it.
+  std::shared_ptr<const NativeFunction> native;
 
   void set_helper(std::int32_t id, Helper helper) {
     helpers.at(static_cast<std::size_t>(id)) = helper;
@@ -85,7 +136,7 @@ struct alignas(16) Slot {
 };
 static_assert(sizeof(Slot) == 16);
 
-enum class Engine { interpreter, checked, jit };
+enum class Engine { interpreter, checked, jit, native };
 
 // A program ready to run: validated, lddw pseudo sources resolved, helpers checked against the
 // environment, threaded code built for both interpreter modes. Immutable and shareable: any
@@ -115,6 +166,9 @@ class Program {
   [[nodiscard]] const jit::x86_64::Image* jit() const { return jit_.get(); }
   [[nodiscard]] const std::string& jit_unavailable() const { return jit_unavailable_; }
 
+  // The native image's code (Engine::native), or nullptr when no image provided it.
+  [[nodiscard]] const NativeLink* native() const { return native_link_ ? &*native_link_ : nullptr; }
+
   // Internal to the interpreter.
   [[nodiscard]] const Slot* code(Engine engine) const {
     return engine == Engine::interpreter ? fast_.data() : checked_.data();
@@ -129,6 +183,8 @@ class Program {
   std::vector<bool> entries_;
   std::shared_ptr<const jit::x86_64::Image> jit_;
   std::string jit_unavailable_;
+  std::vector<std::uint64_t> native_wide_;
+  std::optional<NativeLink> native_link_;
   // Copied out of jit_ so that a run reaches the code in one load.
   std::uint64_t (*jit_entry_)(const std::uint64_t*, RunState*, std::uint64_t,
                               const void*) = nullptr;
@@ -198,7 +254,7 @@ class RunState {
   const Program* program = nullptr;
   Engine engine = Engine::interpreter;
   std::uint64_t frame_pointer = 0;
-  std::size_t depth = 0;
+  std::size_t depth = 0;  // (native code publishes it as a 64-bit value)
 
   // Stack memory for all frames, highest frame first. Exposed for diagnostics.
   alignas(16) std::array<std::uint8_t, kStackSize * kMaxCallDepth> stack{};

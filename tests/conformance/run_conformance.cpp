@@ -6,11 +6,15 @@
 // --shared adds the public suite from $XBPF_SHARED_DIR/conformance (default ../shared), or
 // prints why it is skipped when that folder is absent.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "aot/image.h"
 #include "platform/platform.h"
 #include "support/files.h"
 #include "testing/conformance.h"
@@ -71,20 +75,40 @@ int main(int argc, char** argv) {
     }
     std::sort(files.begin(), files.end());
     for (vm::Engine engine : engines) {
+      if (engine == vm::Engine::native && !aot::find_c_compiler()) {
+        std::printf("SKIP %s [native]: no C compiler found (cc, gcc or $XBPF_CC)\n",
+                    directory.string().c_str());
+        continue;
+      }
       int passed = 0, failed = 0;
-      for (const fs::path& path : files) {
-        Result<std::string> text = read_text_file(path.string());
-        Result<testing::ConformanceTest> test =
-            text ? testing::parse_conformance(*text, path.string())
-                 : Result<testing::ConformanceTest>(text.error());
-        const Status status =
-            test ? testing::check_conformance(*test, engine) : Status(test.error());
+      // Native code compiles one image per test with the C compiler: those run on every CPU
+      // (not on Windows, where concurrent CreateProcess calls can hand one child's inheritable
+      // pipe ends to another).
+      std::vector<std::optional<Status>> statuses(files.size());
+      std::atomic<std::size_t> next{0};
+      const auto work = [&] {
+        for (std::size_t i = next++; i < files.size(); i = next++) {
+          Result<std::string> text = read_text_file(files[i].string());
+          Result<testing::ConformanceTest> test =
+              text ? testing::parse_conformance(*text, files[i].string())
+                   : Result<testing::ConformanceTest>(text.error());
+          statuses[i] = test ? testing::check_conformance(*test, engine) : Status(test.error());
+        }
+      };
+      const bool posix = std::string_view(platform::shared_library_suffix()) == ".so";
+      const unsigned workers = engine == vm::Engine::native && posix ? platform::cpu_count() : 1;
+      std::vector<std::thread> threads;
+      for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work);
+      work();
+      for (std::thread& thread : threads) thread.join();
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        const Status& status = *statuses[i];
         if (status.ok()) {
           ++passed;
-          if (verbose) std::printf("PASS %s\n", path.filename().string().c_str());
+          if (verbose) std::printf("PASS %s\n", files[i].filename().string().c_str());
         } else {
           ++failed;
-          std::printf("FAIL %s: %s\n", path.filename().string().c_str(),
+          std::printf("FAIL %s: %s\n", files[i].filename().string().c_str(),
                       status.error().to_string().c_str());
         }
       }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "aot/image.h"
 #include "isa/assembler.h"
 #include "platform/platform.h"
 #include "support/files.h"
@@ -338,6 +339,48 @@ TEST_F(Cli, ProgRunOnTheJitAndDumpJited) {
   EXPECT_THAT(dump_off.err, HasSubstr("the JIT is not available"));
   EXPECT_EQ(fallback.exit_code, 0) << fallback.err;
   EXPECT_THAT(fallback.out, HasSubstr("Return value: 2"));
+}
+
+TEST_F(Cli, GenNativeBuildsAnImageThatProgRunRuns) {
+  const std::string object = program_object("cli_trace");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  if (!aot::find_c_compiler()) GTEST_SKIP() << "no C compiler found: no native images here";
+  platform::set_environment_variable("XBPF_STATE_DIR", (dir_ / "state").string());
+  const std::string image =
+      (dir_ / (std::string("cli_trace") + platform::shared_library_suffix())).string();
+  platform::ProcessResult gen = xbpf({"gen", "native", object, "-o", image});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_TRUE(Matches(gen.out, "wrote .*: [0-9]+ programs?, contract [0-9a-f]{64}\n"));
+  const std::string packet = file("packet.bin", std::string(64, '\x11'));
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"image", image}, std::vector<std::string>{}}) {
+    std::vector<std::string> args = {"prog",   "run",    object,   "data_in", packet,
+                                     "engine", "native", "repeat", "2",       "--dump-maps"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    platform::ProcessResult run = xbpf(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(Matches(run.out,
+                        "Return value: 2, duration \\(average\\): [0-9]+ns\n"
+                        "map 'runs' \\(array, id [0-9]+\\):\n"
+                        "key: 00 00 00 00  value: 02 00 00 00 00 00 00 00\n[^]*"));
+  }
+  // An image of another object's bytecode is refused.
+  const std::string other = program_object("xdp_actions");
+  if (fs::exists(other)) {
+    platform::ProcessResult wrong =
+        xbpf({"prog", "run", other, "data_in", packet, "engine", "native", "image", image});
+    EXPECT_NE(wrong.exit_code, 0);
+  }
+}
+
+TEST_F(Cli, GenNativeRefusesProgramsTheVerifierRejects) {
+  const std::string object = program_object("xdp_fault");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  platform::ProcessResult gen = xbpf({"gen", "native", object, "-o", (dir_ / "fault.so").string()});
+  EXPECT_EQ(gen.exit_code, 1);
+  EXPECT_THAT(gen.err, HasSubstr("refusing to compile a program the verifier rejects"));
+  EXPECT_THAT(gen.err, HasSubstr("not proven inside the packet"));
+  EXPECT_FALSE(fs::exists(dir_ / "fault.so"));
 }
 
 TEST_F(Cli, ProgRunRefusesBadObjectInput) {

@@ -30,10 +30,10 @@ struct Outcome {
 class RuntimePrograms : public ::testing::TestWithParam<int> {
  protected:
   // Loads runtime_NAME for this test's CPU version (skipping when it was not built).
-  bool load(const std::string& name) {
+  bool load(const std::string& name, bool native = false) {
     const std::filesystem::path path = program_object(name, GetParam());
     if (!std::filesystem::exists(path)) return false;
-    Result<XbpfObject> loaded = load_xbpf(path);
+    Result<XbpfObject> loaded = native ? load_xbpf_native(path) : load_xbpf(path);
     EXPECT_TRUE(loaded.ok()) << loaded.error().to_string();
     if (!loaded) return false;
     loaded_ = std::move(*loaded);
@@ -42,16 +42,23 @@ class RuntimePrograms : public ::testing::TestWithParam<int> {
   }
 
   // Runs a program of the loaded object on a fresh copy of it with each engine (the fast and
-  // checked interpreters, the JIT); all must agree on the return value, the output packet
-  // and context, and the maps afterwards. The checked mode's outcome is returned.
+  // checked interpreters, the JIT, native code from an image where a C compiler is found);
+  // all must agree on the return value, the output packet and context, and the maps
+  // afterwards. The checked mode's outcome is returned.
   Outcome run(const std::string& object, const std::string& program, const Bytes& data_in,
               const Bytes& ctx_in = {}) {
-    constexpr int kEngines = 3;
+    constexpr int kEngines = 4;
     Outcome outcomes[kEngines];
     const vm::Engine engines[kEngines] = {vm::Engine::interpreter, vm::Engine::checked,
-                                          vm::Engine::jit};
-    for (int i = 0; i < kEngines; ++i) {
-      if (!load(object)) {
+                                          vm::Engine::jit, vm::Engine::native};
+    static const bool have_compiler = [] {
+      const bool found = aot::find_c_compiler().has_value();
+      if (!found) std::printf("note: no C compiler found: native images are not compared\n");
+      return found;
+    }();
+    const int engine_count = have_compiler ? kEngines : kEngines - 1;
+    for (int i = 0; i < engine_count; ++i) {
+      if (!load(object, engines[i] == vm::Engine::native)) {
         ADD_FAILURE() << object << " could not be loaded";
         return {};
       }
@@ -73,7 +80,7 @@ class RuntimePrograms : public ::testing::TestWithParam<int> {
       outcomes[i] = {result->retval, result->data_out, result->ctx_out,
                      map_snapshot(*loaded_.object)};
     }
-    for (int i = 1; i < kEngines; ++i) {
+    for (int i = 1; i < engine_count; ++i) {
       const std::string label =
           program + ": " + std::string(vm::engine_name(engines[i])) + " and interp disagree";
       EXPECT_EQ(outcomes[0].retval, outcomes[i].retval) << label;

@@ -15,6 +15,8 @@
 
 #include "../programs/runtime_common.h"
 #include "object/object.h"
+#include "platform/platform.h"
+#include "runtime/native_image.h"
 #include "runtime/runtime.h"
 #include "runtime/test_run.h"
 #include "support/files.h"
@@ -122,6 +124,36 @@ inline Result<XbpfObject> load_xbpf(const std::filesystem::path& path, unsigned 
   // tests cover verification.
   options.verify = false;
   return load_file(path.string(), options);
+}
+
+// The same with every program's native code (Engine::native) from an image built for the
+// object (cached by content). Not verified: the image is what the differential tests compare
+// with the interpreter, whether or not the verifier can prove the program yet.
+inline Result<XbpfObject> load_xbpf_native(const std::filesystem::path& path,
+                                           unsigned possible_cpus = 0) {
+  Result<std::vector<std::uint8_t>> bytes = read_file(path.string());
+  if (!bytes) return std::move(bytes).error();
+  Result<object::Object> object = object::read_object(std::move(*bytes), path.string());
+  if (!object) return std::move(object).error();
+  NativeBuildOptions build;
+  build.verify = false;
+  // Other tests point XBPF_STATE_DIR at directories they remove afterwards.
+  if (std::optional<std::string> state = platform::environment_variable("XBPF_STATE_DIR")) {
+    std::error_code ignored;
+    std::filesystem::create_directories(*state, ignored);
+  }
+  Result<std::shared_ptr<const aot::Image>> image = cached_native_image(*object, build);
+  if (!image) return std::move(image).error();
+  RuntimeOptions options;
+  options.possible_cpus = possible_cpus;
+  options.trace_output = trace_file();
+  options.native_image = std::move(*image);
+  XbpfObject file;
+  file.runtime = std::make_unique<Runtime>(options);
+  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  if (!loaded) return std::move(loaded).error();
+  file.object = std::move(*loaded);
+  return file;
 }
 
 // Device maps cannot be filled by programs: the tests put ifindex 1 (lo) at key 1 of every

@@ -1,6 +1,6 @@
 // xbpf-conformance-plugin: runs one program for the bpf_conformance runner.
 //
-//   xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit] [--elf]
+//   xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit|native] [--elf]
 //
 // The engine defaults to $XBPF_CONFORMANCE_ENGINE, else interp (the bpf_conformance runner
 // passes no options of its own: the variable selects the JIT there).
@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
       engine = *parsed;
     } else if (arg == "--help" || arg == "-h") {
       std::printf(
-          "Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit] [--elf]\n"
+          "Usage: xbpf-conformance-plugin [MEMORY] [--engine interp|interp-checked|jit|native] "
+          "[--elf]\n"
           "The engine defaults to $XBPF_CONFORMANCE_ENGINE, else interp.\n");
       return 0;
     } else if (!arg.empty() && arg[0] == '-') {

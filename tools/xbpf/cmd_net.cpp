@@ -34,8 +34,9 @@ with ingress_ifindex = IFACE's index and rx_queue_index 0; the program's clock i
 system's. Counters go to stderr every second and at the end (JSON lines with
 -j). Needs Linux and CAP_NET_RAW (CAP_NET_ADMIN for a TAP device).
 
-  engine ENGINE         jit (the default where allowed: XBPF_JIT=off forbids it), interp or
-                        interp-checked (every memory access checked at run time)
+  engine ENGINE         jit (the default where allowed: XBPF_JIT=off forbids it), interp,
+                        interp-checked (every memory access checked at run time) or native
+                        (an ahead-of-time image, see xbpf gen native)
   --no-verify           run without verifying (debugging): in interp-checked unless
                         another engine is asked for
   --init-maps MAPFILE   map entries to fill first ("NAME key BYTE... value BYTE..." lines)
@@ -100,7 +101,7 @@ int command_net_attach(Args& args) {
   if (Status rest = args.finish(); !rest) return report(rest.error());
   if (!dev) return report(usage_error("net attach xdp needs an interface: dev IFACE"));
   if (tap && forward) return report(usage_error("give --deliver tap or --forward, not both"));
-  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, engine->verify);
+  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, *engine);
   if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, name, section);
   if (!program) return report(program.error());

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "aot/image.h"
 #include "commands.h"
 #include "map_dump.h"
 #include "object/elf.h"
@@ -23,7 +24,7 @@ namespace {
 constexpr const char* kRunHelp =
     R"help(Usage: xbpf prog run FILE [name FN | section S] [data_in FILE] [data_out FILE]
                      [ctx_in FILE] [ctx_out FILE] [repeat N] [engine ENGINE] [cpu N]
-                     [--type TYPE] [--dump-maps] [--no-verify]
+                     [image IMAGE] [--type TYPE] [--dump-maps] [--no-verify]
 
 Runs a program once (or N times) on input, as Linux's BPF_PROG_TEST_RUN does, and prints
 its return value and the average duration, as "bpftool prog run" does:
@@ -41,8 +42,13 @@ data_in and r2 = its length, as in the ISA conformance suite.
   repeat N              run N times (default 1); the duration is the average
   engine ENGINE         jit (x86-64 machine code; the default where allowed: XBPF_JIT=off
                         forbids it, XBPF_JIT_BLIND=1 blinds constants), interp (the
-                        interpreter) or interp-checked (the interpreter checking every
-                        memory access at run time)
+                        interpreter), interp-checked (the interpreter checking every
+                        memory access at run time) or native (an ahead-of-time image: the
+                        object's programs translated to C and compiled by the system C
+                        compiler, cached in the state directory; see xbpf gen native)
+  image IMAGE           with engine native: the image to run (from xbpf gen native) instead
+                        of the cache's; it must match the object's bytecode and this
+                        runtime's contract
   --no-verify           run without verifying (debugging): in interp-checked unless
                         another engine is asked for. Without it, a program the verifier
                         rejects does not run: the error shows why, at its source line
@@ -146,9 +152,10 @@ void print_result(const Args& args, std::uint64_t retval, std::uint64_t average,
 
 // Assembly or bytecode: the conformance convention (r1 = data, r2 = length), helper 5.
 int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
-  if (run.name || run.section || run.ctx_in || run.ctx_out || run.type || run.dump_maps) {
-    return report(
-        usage_error("name, section, ctx_in, ctx_out, --type and --dump-maps need an object file"));
+  if (run.name || run.section || run.ctx_in || run.ctx_out || run.type || run.dump_maps ||
+      run.engine.image) {
+    return report(usage_error(
+        "name, section, ctx_in, ctx_out, image, --type and --dump-maps need an object file"));
   }
   // Assembly and bytecode have no program type to verify against (r1 and r2 are the
   // conformance suite's): they run as unverified programs.
@@ -163,6 +170,15 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
   std::vector<std::uint8_t> data = std::move(*data_in);
   vm::Environment environment;
   environment.set_helper(5, return_first);
+  std::shared_ptr<const aot::Image> image;
+  if (engine == vm::Engine::native) {
+    aot::ImageSource source;
+    source.programs.push_back({"main", "", 0, file.sections.front().instructions});
+    Result<std::shared_ptr<const aot::Image>> built = aot::build_temporary(source);
+    if (!built) return report(built.error(), kExitFailed);
+    image = std::move(*built);
+    environment.native = image->function(image->programs().front());
+  }
   Result<std::shared_ptr<const vm::Program>> program =
       vm::Program::create(file.sections.front().instructions, environment);
   if (!program) {
@@ -194,7 +210,7 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
 }
 
 int run_object(Args& args, const RunArguments& run) {
-  Result<LoadedFile> loaded = load_object_file(run.file, run.type, run.engine.verify);
+  Result<LoadedFile> loaded = load_object_file(run.file, run.type, run.engine);
   if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run.name, run.section);
@@ -256,7 +272,7 @@ int command_prog_show(Args& args) {
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("prog show needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
-  Result<LoadedFile> loaded = load_object_file(*file, *type, /*verify=*/false);
+  Result<LoadedFile> loaded = load_object_file(*file, *type, without_verification());
   if (!loaded) return report_load_error(loaded.error());
   const runtime::LoadedObject& object = *loaded->object;
   const bool gpl =

@@ -67,7 +67,7 @@ int command_prog_dump(Args& args) {
   if (!file) return report(usage_error("prog dump jited needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
   // Nothing runs: the machine code of a program the verifier rejects is shown too.
-  Result<LoadedFile> loaded = load_object_file(*file, *type, /*verify=*/false);
+  Result<LoadedFile> loaded = load_object_file(*file, *type, without_verification());
   if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, *name, *section);
   if (!program) return report(program.error());

@@ -22,7 +22,7 @@ namespace xdp = hooks::xdp;
 
 constexpr const char* kRunHelp =
     R"help(Usage: xbpf xdp run FILE [name FN | section S] --pcap IN [--out OUT]
-                    [engine ENGINE] [--threads N] [--clock capture|system]
+                    [engine ENGINE [image IMAGE]] [--threads N] [--clock capture|system]
                     [--init-maps MAPFILE] [--dump-maps] [--no-progress] [--no-verify]
 
 Runs an XDP program over every packet of a capture (pcap or pcapng, either byte order), as a
@@ -36,8 +36,10 @@ i + 1, pcap's is 1) and rx_queue_index 0. Prints the verdicts, the time, Mpps an
                         capture order: pcap when OUT ends in .pcap, otherwise pcapng with the
                         verdict in each packet's comment
   engine ENGINE         jit (x86-64 machine code; the default where allowed: XBPF_JIT=off
-                        forbids it), interp (the interpreter) or interp-checked (the
-                        interpreter checking every memory access at run time)
+                        forbids it), interp (the interpreter), interp-checked (the
+                        interpreter checking every memory access at run time) or native
+                        (an ahead-of-time image of the object, see xbpf gen native)
+  image IMAGE           with engine native: the image to run instead of the cache's
   --no-verify           run without verifying (debugging): in interp-checked unless
                         another engine is asked for. Without it, a program the verifier
                         rejects does not run: the error shows why, at its source line
@@ -213,8 +215,7 @@ int command_xdp_run(Args& args) {
   Result<RunArguments> run = parse_run(args);
   if (!run) return report(run.error());
   const unsigned cpus = std::max(platform::cpu_count(), run->threads);
-  Result<LoadedFile> loaded =
-      load_object_file(run->file, std::nullopt, run->engine.verify, "", cpus);
+  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, run->engine, "", cpus);
   if (!loaded) return report_load_error(loaded.error());
   Result<const runtime::LoadedProgram*> program =
       select_program(*loaded->object, run->name, run->section);

@@ -7,6 +7,7 @@ namespace xbpf::cli {
 
 int command_asm(Args& args);
 int command_disasm(Args& args);
+int command_gen(Args& args);
 int command_prog(Args& args);
 int command_prog_dump(Args& args);
 int command_verify(Args& args);

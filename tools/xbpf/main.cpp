@@ -14,6 +14,7 @@ constexpr const char* kUsage = R"help(Usage: xbpf [-j|-p] COMMAND ...
 Commands:
   asm FILE            assemble eBPF assembly (LLVM or conformance syntax) into bytecode
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
+  gen native FILE     compile an object's verified programs into a native image (.so/.dll)
   prog run FILE       run a program on input data (as bpftool prog run)
   prog dump jited FILE
                       print the JIT's machine code for a program
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   }
   if (command == "asm") return command_asm(args);
   if (command == "disasm") return command_disasm(args);
+  if (command == "gen") return command_gen(args);
   if (command == "prog") return command_prog(args);
   if (command == "verify") return command_verify(args);
   if (command == "xdp") return command_xdp(args);

@@ -4,6 +4,7 @@
 
 #include "object/object.h"
 #include "progtype/progtype.h"
+#include "runtime/native_image.h"
 #include "support/files.h"
 #include "support/linux_abi.h"
 
@@ -46,8 +47,13 @@ Result<EngineChoice> parse_engine_choice(Args& args) {
     choice.engine = vm::parse_engine(**engine);
     if (!choice.engine)
       return usage_error("unknown engine '" + **engine +
-                         "' (expected jit, interp or interp-checked)");
+                         "' (expected jit, interp, interp-checked or native)");
   }
+  Result<std::optional<std::string>> image = args.value("image");
+  if (!image) return std::move(image).error();
+  choice.image = std::move(*image);
+  if (choice.image && choice.engine != vm::Engine::native)
+    return usage_error("image IMAGE goes with engine native");
   choice.verify = !args.flag("--no-verify");
   return choice;
 }
@@ -67,14 +73,31 @@ vm::Engine choose_engine(const EngineChoice& choice, const runtime::LoadedProgra
 }
 
 Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
-                                    bool verify, std::string trace_output, unsigned possible_cpus) {
+                                    const EngineChoice& engine, std::string trace_output,
+                                    unsigned possible_cpus) {
   Result<object::LoadObjectOptions> options = load_options(type);
   if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
   runtime_options.possible_cpus = possible_cpus;
-  runtime_options.verify = verify;
-  return runtime::load_file(path, runtime_options, *options);
+  runtime_options.verify = engine.verify;
+  if (engine.engine != vm::Engine::native)
+    return runtime::load_file(path, runtime_options, *options);
+  Result<object::Object> object = read_object_file(path, type);
+  if (!object) return std::move(object).error();
+  runtime::NativeBuildOptions build;
+  build.verify = engine.verify;
+  Result<std::shared_ptr<const aot::Image>> image =
+      engine.image ? runtime::load_native_image(*engine.image)
+                   : runtime::cached_native_image(*object, build);
+  if (!image) return std::move(image).error();
+  runtime_options.native_image = std::move(*image);
+  LoadedFile file;
+  file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
+  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  if (!loaded) return std::move(loaded).error();
+  file.object = std::move(*loaded);
+  return file;
 }
 
 int report_load_error(const Error& error) {

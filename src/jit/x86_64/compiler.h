@@ -13,6 +13,7 @@ struct RunStateLayout {
   std::int32_t failed;
   std::int32_t frame_pointer;
   std::int32_t program;
+  std::int32_t depth;
   std::int32_t stack;  // RunState::stack.data()
   std::int32_t scratch_stack_pointer;
   std::int32_t scratch_value;

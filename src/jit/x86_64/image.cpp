@@ -18,6 +18,7 @@ const RunStateLayout& RunStateLayout::get() {
     result.failed = at(&state->failed_);
     result.frame_pointer = at(&state->frame_pointer);
     result.program = at(&state->program);
+    result.depth = at(&state->depth);
     result.stack = at(state->stack.data());
     result.scratch_stack_pointer = at(&state->jit_scratch.stack_pointer);
     result.scratch_value = at(&state->jit_scratch.value);

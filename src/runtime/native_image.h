@@ -1,0 +1,46 @@
+// Native images of objects (`xbpf gen native`, `engine native`): every program verified,
+// translated to C (src/aot/) and compiled into one shared object, with the object's metadata
+// and the hash of the contract the programs were verified against. The runtime loads an image
+// only when that hash is its own.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aot/image.h"
+#include "object/object.h"
+#include "support/error.h"
+
+namespace xbpf::runtime {
+
+// SHA-256 over the program-type and helper contract: every program type of the progtype
+// registry (context layout, fields, return range, allowed helpers), every helper prototype
+// (id, name, return and argument types), and the native ABI version. A change to any of them
+// makes older images refuse to load.
+const std::string& contract_hash();
+
+struct NativeBuildOptions {
+  // Refuse programs the verifier rejects (with its diagnostic). Off only for debugging and
+  // benchmarks of programs the verifier cannot prove yet (xbpf gen native --no-verify).
+  bool verify = true;
+};
+
+// Verifies every program of `object` (the first verifier diagnostic is the error) and
+// describes the image: programs, the object's maps and global data as metadata.
+Result<aot::ImageSource> native_image_source(const object::Object& object,
+                                             const NativeBuildOptions& options = {});
+
+// native_image_source(), translated and compiled into the shared object `output`.
+Status build_native_image(const object::Object& object, const std::string& output,
+                          const NativeBuildOptions& options = {});
+
+// Loads an image, refusing one built against another contract.
+Result<std::shared_ptr<const aot::Image>> load_native_image(const std::string& path);
+
+// The image of `object` from the cache ($XBPF_STATE_DIR/aot/, keyed by the SHA-256 of the
+// generated C, which holds the contract and the programs' bytecode), built there first when
+// missing. The programs are verified (unless options say otherwise) every time.
+Result<std::shared_ptr<const aot::Image>> cached_native_image(
+    const object::Object& object, const NativeBuildOptions& options = {});
+
+}  // namespace xbpf::runtime

@@ -1,0 +1,107 @@
+// xbpf gen native
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "object_loading.h"
+#include "platform/platform.h"
+#include "runtime/native_image.h"
+#include "support/files.h"
+#include "support/json.h"
+
+namespace xbpf::cli {
+namespace {
+
+constexpr const char* kGenHelp =
+    R"help(Usage: xbpf gen native FILE [-o OUT] [--type TYPE] [--c SOURCE] [--no-verify]
+
+Builds a native image of an eBPF object: every program is verified (a program the verifier
+rejects stops the build with its diagnostic), translated to C and compiled by the system C
+compiler at -O2 into a shared object (a DLL on Windows). The image records the programs
+(name, section, type, SHA-256 of the bytecode), the maps and global data, and the hash of the
+program-type and helper contract the programs were verified against: a runtime with another
+contract refuses to load it. Run it with
+
+  xbpf prog run FILE engine native image OUT ...
+
+  -o OUT          the image to write (default: FILE without .o, plus .so or .dll)
+  --type TYPE     the program type, overriding the section names (xdp, sched_cls, ...)
+  --c SOURCE      also write the generated C to SOURCE
+  --no-verify     compile programs the verifier rejects too (debugging, benchmarks of
+                  programs it cannot prove yet): their native code runs unchecked
+  $XBPF_CC        the C compiler (default: cc, else gcc; x86_64-w64-mingw32-gcc on Windows)
+)help";
+
+int gen_native(Args& args) {
+  if (args.wants_help()) {
+    std::fputs(kGenHelp, stdout);
+    return kExitOk;
+  }
+  Result<std::optional<std::string>> out = args.value("-o");
+  if (!out) return report(out.error());
+  Result<std::optional<std::string>> type = args.value("--type");
+  if (!type) return report(type.error());
+  Result<std::optional<std::string>> c_file = args.value("--c");
+  if (!c_file) return report(c_file.error());
+  runtime::NativeBuildOptions build;
+  build.verify = !args.flag("--no-verify");
+  std::optional<std::string> file = args.positional();
+  if (!file) return report(usage_error("gen native needs an object FILE"));
+  if (Status rest = args.finish(); !rest) return report(rest.error());
+  Result<object::Object> object = read_object_file(*file, *type);
+  if (!object) return report(object.error());
+  std::string output = out->value_or("");
+  if (output.empty()) {
+    std::filesystem::path path(*file);
+    if (path.extension() == ".o") path.replace_extension();
+    output = path.string() + platform::shared_library_suffix();
+  }
+  if (!build.verify) {
+    std::fprintf(stderr, "xbpf: warning: --no-verify: the image's programs are not verified\n");
+  }
+  Result<aot::ImageSource> source = runtime::native_image_source(*object, build);
+  if (!source) return report(source.error(), kExitFailed);
+  Result<std::string> c_source = aot::translate(*source);
+  if (!c_source) return report(c_source.error(), kExitFailed);
+  if (*c_file) {
+    if (Status written = write_text_file(**c_file, *c_source); !written)
+      return report(written.error());
+  }
+  if (Status built = aot::compile(*c_source, output); !built) {
+    return report(built.error(), kExitFailed);
+  }
+  if (args.options().json) {
+    JsonWriter json(args.options().pretty);
+    json.begin_object()
+        .field("image", std::string_view(output))
+        .field("contract", std::string_view(runtime::contract_hash()));
+    json.key("programs").begin_array();
+    for (const aot::ProgramSource& program : source->programs) {
+      json.begin_object()
+          .field("name", std::string_view(program.name))
+          .field("section", std::string_view(program.section))
+          .field("sha256", std::string_view(aot::bytecode_digest(program.code)))
+          .end_object();
+    }
+    json.end_array().end_object();
+    std::printf("%s\n", json.str().c_str());
+  } else {
+    std::printf("wrote %s: %zu program%s, contract %s\n", output.c_str(), source->programs.size(),
+                source->programs.size() == 1 ? "" : "s", runtime::contract_hash().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int command_gen(Args& args) {
+  std::optional<std::string> what = args.positional();
+  if (!what || *what == "help" || *what == "--help" || *what == "-h") {
+    std::fputs(kGenHelp, what ? stdout : stderr);
+    return what ? kExitOk : kExitBadInput;
+  }
+  if (*what == "native") return gen_native(args);
+  return report(usage_error("unknown gen command '" + *what + "' (expected native)"));
+}
+
+}  // namespace xbpf::cli
