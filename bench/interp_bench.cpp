@@ -151,6 +151,17 @@ void call_empty(benchmark::State& bench, vm::Engine engine) {
   }
 }
 
+// The hooks' path (vm::run_raw): r0 without a Result<> per run.
+void call_empty_raw(benchmark::State& bench) {
+  const std::shared_ptr<const vm::Program> program = prepare("r0 = 2\nexit\n");
+  vm::RunState state;
+  std::uint64_t context = 0;
+  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(&context)};
+  for (auto _ : bench)
+    benchmark::DoNotOptimize(vm::run_raw(*program, args, state, vm::Engine::jit));
+  if (state.failed()) bench.SkipWithError(state.take_failure().message.c_str());
+}
+
 // The JIT's own part of call/empty/jit: its entry stub called directly, without vm::run's
 // bookkeeping (resetting the RunState, the Result<> it returns).
 void call_empty_entry(benchmark::State& bench) {
@@ -270,6 +281,7 @@ void register_all() {
         ->UseManualTime()
         ->Iterations(300);
   }
+  benchmark::RegisterBenchmark("call/empty/jit-raw", call_empty_raw);
   benchmark::RegisterBenchmark("call/empty/jit-entry", call_empty_entry);
   benchmark::RegisterBenchmark("jit_generate/1000_insns", jit_generate)
       ->Unit(benchmark::kMicrosecond);

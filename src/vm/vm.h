@@ -191,6 +191,7 @@ class Program {
   const void* jit_main_ = nullptr;
   friend Result<std::uint64_t> run(const Program&, std::span<const std::uint64_t>, RunState&,
                                    Engine);
+  friend std::uint64_t run_raw(const Program&, std::span<const std::uint64_t>, RunState&, Engine);
 };
 
 // True unless XBPF_JIT=off (or 0, no, false) forbids executable memory in this process.
@@ -280,6 +281,11 @@ class RunState {
 // (a checked-mode violation, call depth exceeded, a bad callx target, an unsupported call).
 Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
                           RunState& state, Engine engine = Engine::interpreter);
+
+// The same run for a hook's per-packet loop: r0, and on failure 0 with the error left in
+// `state` (state.failed(), state.take_failure()), so that no Result is built per packet.
+std::uint64_t run_raw(const Program& program, std::span<const std::uint64_t> args, RunState& state,
+                      Engine engine = Engine::interpreter);
 
 // True when the running program may access [address, address + size): the checked mode's
 // rule (the live stack frames and the run's regions), for helpers to check their pointer

@@ -174,9 +174,9 @@ void XdpReplay::work(Worker& worker, std::span<const ReplayPacket> packets,
     }
     worker.run.redirect_ifindex.reset();
     if (options_.capture_clock) worker.run.clock_ns = packet.timestamp_ns;
-    Result<std::uint64_t> r0 = vm::run(code, args, worker.state, options_.engine);
-    if (!r0) {
-      Error error = std::move(r0).error();
+    const std::uint64_t r0 = vm::run_raw(code, args, worker.state, options_.engine);
+    if (worker.state.failed()) [[unlikely]] {
+      Error error = worker.state.take_failure();
       error.where.section = program_->section;
       error.message =
           "record " + std::to_string(packet.record) + ": " + program_->name + ": " + error.message;
@@ -185,7 +185,7 @@ void XdpReplay::work(Worker& worker, std::span<const ReplayPacket> packets,
       break;
     }
     result.ran = true;
-    result.retval = static_cast<std::uint32_t>(*r0);
+    result.retval = static_cast<std::uint32_t>(r0);
     if (result.retval == kXdpRedirect) result.redirect_ifindex = worker.run.redirect_ifindex;
     if (options_.keep_output &&
         (result.retval == kXdpPass || result.retval == kXdpTx || result.retval == kXdpRedirect)) {
