@@ -194,21 +194,9 @@ Result<XbpfObject> load_xbpf(const std::string& path, vm::Engine engine = vm::En
   runtime::RuntimeOptions options;
   options.verify = false;
   if (engine != vm::Engine::native) return runtime::load_file(path, options);
-  Result<std::vector<std::uint8_t>> bytes = read_file(path);
-  if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path);
-  if (!object) return std::move(object).error();
   runtime::NativeBuildOptions build;
   build.verify = false;
-  Result<std::shared_ptr<const aot::Image>> image = runtime::cached_native_image(*object, build);
-  if (!image) return std::move(image).error();
-  options.native_image = std::move(*image);
-  XbpfObject file;
-  file.runtime = std::make_unique<runtime::Runtime>(options);
-  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  file.object = std::move(*loaded);
-  return file;
+  return runtime::load_file_native(path, options, {}, build);
 }
 
 const runtime::LoadedProgram* find_program(const XbpfObject& loaded, const std::string& name,

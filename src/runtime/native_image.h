@@ -5,10 +5,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "aot/image.h"
 #include "object/object.h"
+#include "runtime/runtime.h"
 #include "support/error.h"
 
 namespace xbpf::runtime {
@@ -42,5 +44,13 @@ Result<std::shared_ptr<const aot::Image>> load_native_image(const std::string& p
 // missing. The programs are verified (unless options say otherwise) every time.
 Result<std::shared_ptr<const aot::Image>> cached_native_image(
     const object::Object& object, const NativeBuildOptions& options = {});
+
+// Reads the ELF object at `path` into a new runtime whose programs get native code (engine
+// native): from the image at `image` (xbpf gen native) when given, else from the image
+// cache, built there first with `build`.
+Result<LoadedFile> load_file_native(const std::string& path, RuntimeOptions runtime_options,
+                                    const object::LoadObjectOptions& object_options,
+                                    const NativeBuildOptions& build,
+                                    const std::optional<std::string>& image = std::nullopt);
 
 }  // namespace xbpf::runtime

@@ -83,21 +83,9 @@ Result<LoadedFile> load_object_file(const std::string& path, const std::optional
   runtime_options.verify = engine.verify;
   if (engine.engine != vm::Engine::native)
     return runtime::load_file(path, runtime_options, *options);
-  Result<object::Object> object = read_object_file(path, type);
-  if (!object) return std::move(object).error();
   runtime::NativeBuildOptions build;
   build.verify = engine.verify;
-  Result<std::shared_ptr<const aot::Image>> image =
-      engine.image ? runtime::load_native_image(*engine.image)
-                   : runtime::cached_native_image(*object, build);
-  if (!image) return std::move(image).error();
-  runtime_options.native_image = std::move(*image);
-  LoadedFile file;
-  file.runtime = std::make_unique<runtime::Runtime>(runtime_options);
-  Result<std::shared_ptr<runtime::LoadedObject>> loaded = file.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  file.object = std::move(*loaded);
-  return file;
+  return runtime::load_file_native(path, runtime_options, *options, build, engine.image);
 }
 
 int report_load_error(const Error& error) {
