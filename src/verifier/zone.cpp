@@ -256,10 +256,10 @@ void Zone::slots_in(const Zone& other, std::vector<Slot>& out) const {
   }
 }
 
-Zone Zone::join(const Zone& other) const {
-  if (bottom_) return other;
-  if (other.bottom_) return *this;
-  // Only variables known on both sides can keep constraints.
+// The zone over the variables both sides know (in this zone's order), each bound
+// combine(mine, theirs): the shared part of join and widen.
+template <class Combine>
+Zone Zone::pointwise(const Zone& other, Combine combine) const {
   thread_local std::vector<Slot> theirs_of;
   slots_in(other, theirs_of);
   Zone result;
@@ -282,44 +282,24 @@ Zone Zone::join(const Zone& other) const {
     const std::int64_t* a = row(mine[i]);
     const std::int64_t* b = other.row(theirs[i]);
     std::int64_t* out = result.row(i);
-    for (Slot j = 0; j < n; ++j) out[j] = std::max(a[mine[j]], b[theirs[j]]);
+    for (Slot j = 0; j < n; ++j) out[j] = combine(a[mine[j]], b[theirs[j]]);
   }
   result.drop_isolated();
   return result;
 }
 
+Zone Zone::join(const Zone& other) const {
+  if (bottom_) return other;
+  if (other.bottom_) return *this;
+  // Only variables known on both sides can keep constraints.
+  return pointwise(other, [](std::int64_t a, std::int64_t b) { return std::max(a, b); });
+}
+
 Zone Zone::widen(const Zone& next) const {
   if (bottom_) return next;
   if (next.bottom_) return *this;
-  thread_local std::vector<Slot> theirs_of;
-  slots_in(next, theirs_of);
-  Zone result;
-  std::vector<Slot> mine, theirs;
-  for (const Entry& e : order_) {
-    if (theirs_of[e.slot] == kNone) continue;
-    const auto k = static_cast<Slot>(result.order_.size());
-    result.order_.push_back(Entry{e.var, k});
-    mine.push_back(e.slot);
-    theirs.push_back(theirs_of[e.slot]);
-  }
-  const auto n = static_cast<Slot>(result.order_.size());
-  if (n == 0) return result;
-  result.keys_ = result.order_;
-  std::sort(result.keys_.begin(), result.keys_.end(),
-            [](const Entry& a, const Entry& b) { return a.var < b.var; });
-  result.used_ = result.cap_ = n;
-  result.matrix_.reset(new std::int64_t[std::size_t{n} * n]);
-  for (Slot i = 0; i < n; ++i) {
-    const std::int64_t* a = row(mine[i]);
-    const std::int64_t* b = next.row(theirs[i]);
-    std::int64_t* out = result.row(i);
-    for (Slot j = 0; j < n; ++j) {
-      const std::int64_t old = a[mine[j]];
-      out[j] = b[theirs[j]] > old ? kInf : old;
-    }
-  }
-  result.drop_isolated();
-  return result;
+  // A bound that grew goes to infinity.
+  return pointwise(next, [](std::int64_t old, std::int64_t b) { return b > old ? kInf : old; });
 }
 
 Zone Zone::narrow(const Zone& next) const {

@@ -106,6 +106,8 @@ class Zone {
   void drop_isolated();
   // The slots of this zone's variables in `other` (kNone when absent), by this zone's slot.
   void slots_in(const Zone& other, std::vector<Slot>& out) const;
+  template <class Combine>
+  Zone pointwise(const Zone& other, Combine combine) const;
 
   bool bottom_ = false;
   // Slots [0, used_) are allocated; a free one (its variable forgotten) has kInf in its row,
