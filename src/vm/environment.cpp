@@ -127,6 +127,7 @@ Result<std::shared_ptr<const Program>> Program::create(std::span<const isa::Inst
       program->jit_ = std::move(*image);
       program->jit_entry_ = program->jit_->entry();
       program->jit_main_ = program->jit_->function(0);
+      program->jit_arguments_ = program->jit_->arguments();
     } else {
       program->jit_unavailable_ = image.error().message;
     }
@@ -228,8 +229,9 @@ Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t>
     return jit_unavailable(program);
   }
   reset_for_run(program, state, engine);
-  std::uint64_t regs[5] = {};
-  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
+  std::uint64_t copy[5];
+  const std::uint64_t* regs =
+      args.size() >= program.jit_arguments_ ? args.data() : detail::pad_arguments(args, copy);
   const std::uint64_t r0 =
       program.jit_entry_(regs, &state, stack_top(state) + kStackSize, program.jit_main_);
   if (state.jit_scratch.error == 0) [[likely]] {
@@ -238,35 +240,22 @@ Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t>
   return jit_stopped(state);
 }
 
-namespace {
+namespace detail {
 
-// run_raw's way out of the fast path: a JIT stop, another engine, no JIT code.
-[[gnu::noinline]] std::uint64_t run_raw_slow(const Program& program,
-                                             std::span<const std::uint64_t> args, RunState& state,
-                                             Engine engine, bool stopped) {
+std::uint64_t run_raw_slow(const Program& program, std::span<const std::uint64_t> args,
+                           RunState& state, Engine engine, bool stopped) {
   Result<std::uint64_t> r0 = stopped ? jit_stopped(state) : run(program, args, state, engine);
   if (r0) return *r0;
   state.fail(std::move(r0).error());
   return 0;
 }
 
-}  // namespace
-
-std::uint64_t run_raw(const Program& program, std::span<const std::uint64_t> args, RunState& state,
-                      Engine engine) {
-  if (engine != Engine::jit || program.jit_main_ == nullptr) [[unlikely]] {
-    return run_raw_slow(program, args, state, engine, false);
-  }
-  reset_for_run(program, state, engine);
-  std::uint64_t regs[5] = {};
-  for (std::size_t i = 0; i < args.size() && i < 5; ++i) regs[i] = args[i];
-  const std::uint64_t r0 =
-      program.jit_entry_(regs, &state, stack_top(state) + kStackSize, program.jit_main_);
-  if (state.jit_scratch.error == 0) [[likely]] {
-    return r0;
-  }
-  return run_raw_slow(program, args, state, engine, true);
+const std::uint64_t* pad_arguments(std::span<const std::uint64_t> args, std::uint64_t (&copy)[5]) {
+  for (std::size_t i = 0; i < 5; ++i) copy[i] = i < args.size() ? args[i] : 0;
+  return copy;
 }
+
+}  // namespace detail
 
 Result<std::uint64_t> call_function(RunState& state, std::uint64_t function_slot,
                                     std::span<const std::uint64_t> args) {

@@ -189,6 +189,7 @@ class Program {
   std::uint64_t (*jit_entry_)(const std::uint64_t*, RunState*, std::uint64_t,
                               const void*) = nullptr;
   const void* jit_main_ = nullptr;
+  std::size_t jit_arguments_ = 5;  // jit_entry_ reads args[0 .. jit_arguments_)
   friend Result<std::uint64_t> run(const Program&, std::span<const std::uint64_t>, RunState&,
                                    Engine);
   friend std::uint64_t run_raw(const Program&, std::span<const std::uint64_t>, RunState&, Engine);
@@ -282,10 +283,39 @@ class RunState {
 Result<std::uint64_t> run(const Program& program, std::span<const std::uint64_t> args,
                           RunState& state, Engine engine = Engine::interpreter);
 
+namespace detail {
+// run_raw's way out of its fast path: another engine, no JIT code, a JIT stop (`stopped`).
+std::uint64_t run_raw_slow(const Program& program, std::span<const std::uint64_t> args,
+                           RunState& state, Engine engine, bool stopped);
+// `args` padded with zeros to r1..r5, in `copy`.
+const std::uint64_t* pad_arguments(std::span<const std::uint64_t> args, std::uint64_t (&copy)[5]);
+}  // namespace detail
+
 // The same run for a hook's per-packet loop: r0, and on failure 0 with the error left in
 // `state` (state.failed(), state.take_failure()), so that no Result is built per packet.
-std::uint64_t run_raw(const Program& program, std::span<const std::uint64_t> args, RunState& state,
-                      Engine engine = Engine::interpreter);
+// Inline: with the JIT, calling into the program is most of what an empty program costs.
+inline std::uint64_t run_raw(const Program& program, std::span<const std::uint64_t> args,
+                             RunState& state, Engine engine = Engine::interpreter) {
+  if (engine != Engine::jit || program.jit_main_ == nullptr) [[unlikely]] {
+    return detail::run_raw_slow(program, args, state, engine, false);
+  }
+  state.instructions_executed = 0;
+  state.tail_calls = 0;
+  if (state.failed() || state.failure().has_value()) [[unlikely]] {
+    state.reset_failure();
+  }
+  state.engine = engine;
+  state.program = &program;
+  std::uint64_t copy[5];
+  const std::uint64_t* regs =
+      args.size() >= program.jit_arguments_ ? args.data() : detail::pad_arguments(args, copy);
+  const auto top = reinterpret_cast<std::uint64_t>(state.stack.data() + state.stack.size());
+  const std::uint64_t r0 = program.jit_entry_(regs, &state, top + kStackSize, program.jit_main_);
+  if (state.jit_scratch.error == 0) [[likely]] {
+    return r0;
+  }
+  return detail::run_raw_slow(program, args, state, engine, true);
+}
 
 // True when the running program may access [address, address + size): the checked mode's
 // rule (the live stack frames and the run's regions), for helpers to check their pointer

@@ -299,9 +299,10 @@ TEST(Jit, Win64CodeKeepsRsiRdiAndPassesArgumentsItsWay) {
   // The frame (r8 / rdx) and the function (r9 / rcx): lea r10, [frame - 512]; mov r11, fn.
   EXPECT_NE(w.find("4d8d9000feffff4d89cb"), std::string::npos) << w;
   EXPECT_NE(s.find("4c8d9200feffff4989cb"), std::string::npos) << s;
-  // The outer entry saves rbx, r13-r15 and rbp, the other callee-saved registers.
-  EXPECT_NE(w.find("53415541564157554c89d5"), std::string::npos);  // pushes; mov rbp, r10
-  EXPECT_NE(s.find("53415541564157554c89d5"), std::string::npos);
+  // The outer entry saves the callee-saved registers the program changes: here rbp (r10),
+  // which holds the frame a helper call publishes.
+  EXPECT_NE(w.find("554c89d5"), std::string::npos);  // push rbp; mov rbp, r10
+  EXPECT_NE(s.find("554c89d5"), std::string::npos);
   // Helper call: 32 bytes of shadow space, r5 and the RunState on the stack, r1..r4 moved.
   EXPECT_NE(w.find("4883ec30"), std::string::npos);    // sub rsp, 48 (in the prologue)
   EXPECT_NE(w.find("4c89442420"), std::string::npos);  // mov [rsp + 32], r8
@@ -311,6 +312,54 @@ TEST(Jit, Win64CodeKeepsRsiRdiAndPassesArgumentsItsWay) {
   EXPECT_EQ(s.find("4c89442420"), std::string::npos);
   // The native calling convention is the one the code can run under.
   EXPECT_FALSE(compile(**program, native_abi() == Abi::sysv ? win64 : sysv).ok());
+}
+
+// Each function's frame saves the registers of r6-r10 the program changes, and the entry
+// stub loads only the arguments the program reads: calling an empty program costs a few
+// instructions. With tail calls the stub saves every callee-saved register (the programs
+// continued with save only their own).
+TEST(Jit, FramesSaveOnlyTheRegistersTheProgramChanges) {
+  testing::ConformanceHost host;
+  const auto listing = [&host](std::vector<Instruction> code) {
+    Result<std::shared_ptr<const vm::Program>> program =
+        vm::Program::create(with_slots(std::move(code)), host.environment());
+    EXPECT_TRUE(program.ok()) << program.error().to_string();
+    Options sysv;
+    sysv.abi = Abi::sysv;
+    return generate(**program, sysv);
+  };
+  const auto bytes = [](const Listing& code, std::size_t from, std::size_t to) {
+    return hex({code.code.data() + from, code.code.data() + to});
+  };
+  const Listing empty = listing({isa::make(Op::mov64_imm, 0, 0, 0, 2), isa::make(Op::exit)});
+  // push r12; mov r12, rsi; mov r11, rcx; mov rax, rdi; xor eax, eax; (store rsp); call r11
+  EXPECT_EQ(bytes(empty, 0, 16), "41544989f44989cb4889f831c04989a4") << hex(empty.code);
+  // No outer entry nor prologue: the body (mov eax, 2) starts the function; exit is ret.
+  EXPECT_EQ(bytes(empty, empty.offsets[0], empty.offsets[1]), "b802000000");
+  EXPECT_EQ(bytes(empty, empty.offsets[1], empty.body_end), "c3");
+
+  const Listing callee_saved =
+      listing({isa::make(Op::mov64_imm, 6, 0, 0, 1), isa::make(Op::mov64_imm, 9, 0, 0, 2),
+               isa::make(Op::mov64_reg, 0, 6), isa::make(Op::exit)});
+  // push rbx; push r15; xor ebx, ebx; xor r15d, r15d; jmp (no frame register, no padding)
+  EXPECT_EQ(bytes(callee_saved, callee_saved.offsets[0], callee_saved.offsets[0] + 9),
+            "53415731db4531ffe9");
+  EXPECT_EQ(bytes(callee_saved, callee_saved.offsets[3], callee_saved.body_end), "415f5bc3");
+
+  struct TailCalls : vm::Host {
+    bool supports_tail_calls() const override { return true; }
+  } tail_calls;
+  vm::Environment environment;
+  environment.host = &tail_calls;
+  Result<std::shared_ptr<const vm::Program>> tail_program = vm::Program::create(
+      with_slots({isa::make(Op::call_helper, 0, 0, 0, vm::kTailCallHelper), isa::make(Op::exit)}),
+      environment);
+  ASSERT_TRUE(tail_program.ok()) << tail_program.error().to_string();
+  Options sysv;
+  sysv.abi = Abi::sysv;
+  const Listing tail = generate(**tail_program, sysv);
+  // push r12, rbx, r13, r14, r15, rbp; sub rsp, 8
+  EXPECT_EQ(bytes(tail, 0, 16), "415453415541564157554883ec084989") << hex(tail.code);
 }
 
 TEST(Jit, ExecutableMemoryIsWrittenThenFlipped) {

@@ -233,6 +233,77 @@ TEST(Vm, FailedTailCallFallsThrough) {
   EXPECT_EQ(*run_both(*entry), 9U);
 }
 
+// A tail call from a function: the program it continues with replaces that function, and
+// returns to its caller with the caller's r6-r9 intact. The JIT's frames differ here: the
+// target saves only r7, so it rearranges the frame it lands in.
+TEST(Vm, TailCallFromAFunctionReturnsToItsCallerWithItsRegisters) {
+  TailCallHost host;
+  Environment environment;
+  environment.host = &host;
+  host.programs.push_back(prepare("r7 = r1\nr7 *= 3\nr0 = r7\nexit", environment));
+  auto entry = prepare(R"(
+    r6 = 11
+    r7 = 22
+    r8 = 33
+    r9 = 44
+    call sub
+    r0 <<= 32
+    r7 <<= 8
+    r8 <<= 16
+    r9 <<= 24
+    r0 += r6
+    r0 += r7
+    r0 += r8
+    r0 += r9
+    exit
+  sub:
+    r6 = 0
+    r7 = 0
+    r8 = 0
+    r9 = 0
+    r2 = 77
+    r3 = 0
+    call 12
+    r0 = 1
+    exit
+  )",
+                       environment);
+  ASSERT_TRUE(entry);
+  const std::uint64_t args[1] = {5};
+  EXPECT_EQ(*run_both(*entry, args), (15ULL << 32) + 11 + (22 << 8) + (33 << 16) + (44 << 24));
+}
+
+// A program reached by a tail call from a function fails: the JIT unwinds every frame to
+// the first program's entry, whose frames differ from the failing program's.
+TEST(Vm, FailingAfterATailCallFromAFunctionUnwindsToTheEntry) {
+  TailCallHost host;
+  Environment environment;
+  environment.host = &host;
+  host.programs.push_back(prepare("r7 = 5\nr1 = 4000\ncallx r1\nexit", environment));
+  auto entry = prepare(R"(
+    r6 = 1
+    call sub
+    exit
+  sub:
+    r2 = 77
+    r3 = 0
+    call 12
+    r0 = 1
+    exit
+  )",
+                       environment);
+  ASSERT_TRUE(entry);
+  std::uint64_t sum = 0;
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    const std::uint64_t args[1] = {i};
+    Result<std::uint64_t> r0 = run_both(*entry, args);
+    ASSERT_FALSE(r0.ok());
+    EXPECT_THAT(r0.error().to_string(), HasSubstr("callx target 0xfa0"));
+    sum += i * i;  // the caller's registers survived the unwinding
+  }
+  EXPECT_EQ(sum, 328350U);
+}
+
 TEST(Vm, TailCallsStopAfter33) {
   TailCallHost host;
   Environment environment;

@@ -2,6 +2,8 @@
 // registers kept in x86 registers, then the jump and call displacements patched in.
 #include "jit/x86_64/compiler.h"
 
+#include <algorithm>
+#include <bit>
 #include <optional>
 #include <random>
 #include <set>
@@ -91,6 +93,7 @@ class Generator {
         layout_(vm::RunStateLayout::get()),
         table_(table) {
     if (options.blind) random_.seed(options.seed);
+    plan_frame();
   }
 
   Listing run() {
@@ -114,16 +117,18 @@ class Generator {
           jump(std::nullopt, insn.slot);
         }
         listing.entries[insn.slot] = static_cast<std::uint32_t>(a_.size());
-        const std::size_t to_body = outer_prologue();
+        const std::optional<std::size_t> to_body = outer_prologue();
         listing.functions[insn.slot] = static_cast<std::uint32_t>(a_.size());
         prologue();
-        patch_to_here(to_body);
-        if (insn.slot == 0) listing.tail_entry = static_cast<std::uint32_t>(a_.size());
+        if (to_body) patch_to_here(*to_body);
+        if (insn.slot == 0) body_ = a_.size();
       }
       slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
       instruction(insn);
     }
     listing.body_end = a_.size();
+    listing.tail_entry = static_cast<std::uint32_t>(tail_entry());
+    listing.arguments = static_cast<std::size_t>(std::bit_width(args_));
     for (const Cold& cold : cold_) {
       patch_to_here(cold.at);
       if (cold.with_value) a_.store(Width::b64, state(layout_.scratch_value), Reg::r11);
@@ -236,38 +241,72 @@ class Generator {
     }
   }
 
-  // Enters JITed code from C++ (Image::Entry): saves the callee-saved registers, sets up the
-  // state and frame registers and r1..r5, records the stack pointer for unwinding, and calls
-  // the function. Errors and the legacy packet loads' early exit come back through here.
+  // Which registers a function's frame saves. Every function of a program has the same
+  // frame: its prologue pushes the registers of r6-r10 the program may change (the caller's
+  // values, which eBPF and the native ABI both want back), pads the stack to 16 bytes when
+  // the program calls native code, and exit pops them. A program with tail calls saves all
+  // five: the program it continues with may use any of them (see tail_entry()). An empty
+  // program saves nothing: a call into it is the stub's few instructions.
+  void plan_frame() {
+    unsigned used = 0;  // bit n: eBPF register n is named by an instruction
+    for (const isa::Instruction& insn : program_.instructions()) {
+      const Form form = insn.info().form;
+      used |= 1U << (insn.dst & 15) | 1U << (insn.src & 15);
+      const bool tail =
+          form == Form::call_helper && insn.imm == vm::kTailCallHelper && tail_calls();
+      tail_calls_ = tail_calls_ || tail;
+      // Native code called (helpers, callx, legacy packet loads) needs rsp % 16 == 0 and the
+      // published frame (rbp); local calls move rbp. Callees read r1-r5.
+      if (form == Form::call_helper || form == Form::call_local || form == Form::callx ||
+          form == Form::call_btf || form == Form::ld_abs || form == Form::ld_ind) {
+        native_calls_ = native_calls_ || form != Form::call_local;
+        used |= 0x43eU;  // r1-r5, r10
+      }
+    }
+    for (int i = 6; i <= 10; ++i) {
+      if (tail_calls_ || (used & (1U << i)) != 0) frame_.push_back(i);
+    }
+    args_ = used >> 1 & 0x1f;
+    const bool pad = native_calls_ && frame_.size() % 2 == 0;
+    outgoing_ = native_calls_ ? (win64_ ? kWin64Outgoing : 0) + (pad ? 8 : 0) : 0;
+  }
+  bool saves(int reg) const { return std::find(frame_.begin(), frame_.end(), reg) != frame_.end(); }
+
+  // Enters JITed code from C++ (Image::Entry): saves the callee-saved registers the frames
+  // do not, sets up the state and frame registers and r1..r5, records the stack pointer for
+  // unwinding, and calls the function. Errors and the legacy packet loads' early exit unwind
+  // to here.
   void entry_stub() {
     const Reg args = win64_ ? Reg::rcx : Reg::rdi;
     const Reg run_state = win64_ ? Reg::rdx : Reg::rsi;
     const Reg frame = win64_ ? Reg::r8 : Reg::rdx;
     const Reg function = win64_ ? Reg::r9 : Reg::rcx;
-    // rbx, rbp, r13-r15 are saved by the function's outer entry (outer_prologue); the stub
-    // saves the other callee-saved registers the code uses. One or three pushes: rsp % 16
-    // == 0 at the call.
-    for (Reg reg : saved_by_stub()) a_.push(reg);
+    const std::vector<Reg> saved = saved_by_stub();
+    for (Reg reg : saved) a_.push(reg);
+    const bool pad = saved.size() % 2 == 0;  // rsp % 16 == 0 at the call
+    if (pad) a_.alu(Alu::sub, Width::b64, Reg::rsp, 8);
     a_.mov(Width::b64, kState, run_state);
-    a_.lea(Reg::r10, Mem{frame, -kFrame});
+    if (saves(10)) a_.lea(Reg::r10, Mem{frame, -kFrame});
     a_.mov(Width::b64, Reg::r11, function);
     a_.mov(Width::b64, Reg::rax, args);
-    for (int i = 1; i <= 5; ++i) a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
+    for (int i = 1; i <= 5; ++i) {
+      if ((args_ & (1U << (i - 1))) != 0) a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
+    }
     a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
     a_.store(Width::b64, state(layout_.scratch_stack_pointer), Reg::rsp);
     a_.call(Reg::r11);
-    return_ = a_.size();
-    const std::vector<Reg> saved = saved_by_stub();
+    if (pad) a_.alu(Alu::add, Width::b64, Reg::rsp, 8);
     for (auto it = saved.rbegin(); it != saved.rend(); ++it) a_.pop(*it);
     a_.ret();
-    // An error: the cold path stored why; unwind every frame at once, restoring what the
-    // outer entry saved just below the return address.
+    // An error: the cold path stored why. Unwind every frame at once: restore what the
+    // outermost frame saved, just below its return address, and return from its call. That
+    // call may be another program's stub (this program was tail-called): that program then
+    // had tail calls, so its stub saved every register and restores them.
     fail_return_ = a_.size();
     a_.load(Width::b64, Reg::rsp, state(layout_.scratch_stack_pointer));
-    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * 6});
-    for (int i : {10, 9, 8, 7, 6}) a_.pop(kRegs[i]);
-    a_.alu(Alu::add, Width::b64, Reg::rsp, 8);  // the return address
-    patch(a_.jmp_rel32(), return_);
+    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * static_cast<std::int32_t>(1 + frame_.size())});
+    for (auto it = frame_.rbegin(); it != frame_.rend(); ++it) a_.pop(kRegs[*it]);
+    a_.ret();
     // A legacy packet load out of bounds ends the program with r0 = 0.
     packet_return_ = a_.size();
     a_.store_imm(Width::b8, state(layout_.scratch_packet_fault), 0);
@@ -275,34 +314,71 @@ class Generator {
     patch(a_.jmp_rel32(), fail_return_);
   }
 
+  // The native callee-saved registers that no frame saves: the state register (and, on
+  // Win64, rdi and rsi, which hold r1 and r2); with tail calls, all of them, since the
+  // programs this one continues with save only what they use.
   std::vector<Reg> saved_by_stub() const {
-    if (win64_) return {Reg::rdi, Reg::rsi, Reg::r12};
-    return {Reg::r12};
+    std::vector<Reg> saved;
+    if (win64_) saved = {Reg::rdi, Reg::rsi};
+    saved.push_back(kState);
+    if (tail_calls_) {
+      for (int i = 6; i <= 10; ++i) saved.push_back(kRegs[i]);
+    }
+    return saved;
   }
 
   // Where the entry stub enters a function: the prologue's pushes save the native caller's
   // registers, r10 comes from the stub (in r10), r6-r9 start at zero as in the interpreter.
-  // Ends with a jump past the ordinary prologue that follows.
-  std::size_t outer_prologue() {
-    for (int i : {6, 7, 8, 9, 10}) a_.push(kRegs[i]);
-    a_.mov(Width::b64, Reg::rbp, Reg::r10);
-    for (int i : {6, 7, 8, 9}) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
-    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, kWin64Outgoing);
+  // Ends with a jump past the ordinary prologue that follows, when there is one.
+  std::optional<std::size_t> outer_prologue() {
+    if (frame_.empty() && outgoing_ == 0) return std::nullopt;  // nothing to save or set
+    for (int i : frame_) a_.push(kRegs[i]);
+    if (saves(10)) a_.mov(Width::b64, Reg::rbp, Reg::r10);
+    for (int i : frame_) {
+      if (i != 10) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
+    }
+    if (outgoing_ != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, outgoing_);
     return a_.jmp_rel32();
   }
 
-  // Every eBPF function: r6-r9 and r10 saved (the caller's), a new 512-byte frame.
+  // Every eBPF function: the caller's registers saved, a new 512-byte frame.
   void prologue() {
-    for (int i : {6, 7, 8, 9, 10}) a_.push(kRegs[i]);
-    a_.alu(Alu::sub, Width::b64, Reg::rbp, kFrame);
-    if (win64_) a_.alu(Alu::sub, Width::b64, Reg::rsp, kWin64Outgoing);
+    for (int i : frame_) a_.push(kRegs[i]);
+    if (saves(10)) a_.alu(Alu::sub, Width::b64, Reg::rbp, kFrame);
+    if (outgoing_ != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, outgoing_);
   }
 
   void epilogue() {
-    if (win64_) a_.alu(Alu::add, Width::b64, Reg::rsp, kWin64Outgoing);
-    for (int i : {10, 9, 8, 7, 6}) a_.pop(kRegs[i]);
+    if (outgoing_ != 0) a_.alu(Alu::add, Width::b64, Reg::rsp, outgoing_);
+    for (auto it = frame_.rbegin(); it != frame_.rend(); ++it) a_.pop(kRegs[*it]);
     align_branch(1);
     a_.ret();
+  }
+
+  // Where a tail call lands: the main function's body, in the frame of the function that
+  // tail-called, which (having tail calls) saved all five registers. A program that saves
+  // fewer first rearranges that frame into its own: the registers it does not save get the
+  // saved values back now (it never changes them), those it saves move up.
+  std::size_t tail_entry() {
+    if (frame_.size() == 5) return body_;
+    const std::size_t at = a_.size();
+    const std::int32_t base = win64_ ? kWin64Outgoing : 0;  // the full frame pads nothing
+    const auto slot = [base](std::size_t index) {
+      return Mem{Reg::rsp, base + 8 * (4 - static_cast<std::int32_t>(index))};
+    };
+    for (int i = 6; i <= 10; ++i) {
+      if (!saves(i)) a_.load(Width::b64, kRegs[i], slot(static_cast<std::size_t>(i - 6)));
+    }
+    for (std::size_t j = 0; j < frame_.size(); ++j) {
+      const auto from = static_cast<std::size_t>(frame_[j] - 6);
+      if (from == j) continue;
+      a_.load(Width::b64, Reg::r11, slot(from));
+      a_.store(Width::b64, slot(j), Reg::r11);
+    }
+    a_.lea(Reg::rsp,
+           Mem{Reg::rsp, base + 8 * (5 - static_cast<std::int32_t>(frame_.size())) - outgoing_});
+    patch(a_.jmp_rel32(), body_);
+    return at;
   }
 
   void instruction(const isa::Instruction& insn) {
@@ -757,6 +833,12 @@ class Generator {
   std::size_t return_ = 0;
   std::size_t fail_return_ = 0;
   std::size_t packet_return_ = 0;
+  std::size_t body_ = 0;       // the main function's first instruction
+  std::vector<int> frame_;     // the eBPF registers each function's frame saves
+  std::int32_t outgoing_ = 0;  // below them: Win64's outgoing area, alignment
+  unsigned args_ = 0x1f;       // bit i: the stub loads r(i+1)
+  bool tail_calls_ = false;    // the program has bpf_tail_call sites
+  bool native_calls_ = false;  // it calls native code (helpers, packet loads)
 };
 
 }  // namespace

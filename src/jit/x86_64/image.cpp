@@ -88,6 +88,7 @@ Result<std::shared_ptr<const Image>> compile(const vm::Program& program, const O
   }
   image->offsets_ = std::move(listing.offsets);
   image->body_end_ = listing.body_end;
+  image->arguments_ = listing.arguments;
   return std::shared_ptr<const Image>(std::move(image));
 }
 

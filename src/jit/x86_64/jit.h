@@ -49,6 +49,9 @@ class Image {
   }
   // Where a tail call into this program lands: past the main function's prologue.
   [[nodiscard]] const void* tail_entry() const { return tail_entry_; }
+  // How many of r1..r5 entry() reads from args (the registers the program uses): an args
+  // array at least this long may be passed as it is.
+  [[nodiscard]] std::size_t arguments() const { return arguments_; }
 
   // For `xbpf prog dump jited`: the code, and per instruction (by index in
   // Program::instructions()) the offset where its machine code starts; instruction i ends
@@ -66,6 +69,7 @@ class Image {
   std::size_t mapped_size_ = 0;
   std::size_t code_size_ = 0;
   std::size_t body_end_ = 0;
+  std::size_t arguments_ = 5;
   Entry entry_ = nullptr;
   const void* tail_entry_ = nullptr;
   std::vector<const void*> functions_;  // per slot: the prologue local calls (callx) use
@@ -85,6 +89,7 @@ struct Listing {
   std::vector<std::uint32_t> entries;    // per slot: where the entry stub enters, or kNone
   std::uint32_t tail_entry = 0;
   std::size_t body_end = 0;
+  std::size_t arguments = 5;             // the entry stub reads args[0 .. arguments)
   std::vector<std::uint32_t> slot_code;  // per slot: its code past any prologue
 };
 Listing generate(const vm::Program& program, const Options& options);
