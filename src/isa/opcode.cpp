@@ -3,9 +3,9 @@
 #include <array>
 
 namespace xbpf::isa {
-namespace {
+namespace detail {
 
-constexpr std::array<OpInfo, kOpCount> kTable = {{
+constexpr std::array<OpInfo, kOpCount> kOpTable = {{
 #define XBPF_INSN(name, opcode, match, value, form, width, sem, llvm, conf, group) \
   {Op::name, #name,    opcode, Match::match, value,       Form::form,              \
    width,    Sem::sem, llvm,   conf,         Group::group},
@@ -13,11 +13,9 @@ constexpr std::array<OpInfo, kOpCount> kTable = {{
 #undef XBPF_INSN
 }};
 
-}  // namespace
+}  // namespace detail
 
-const OpInfo& info(Op op) { return kTable[static_cast<std::size_t>(op)]; }
-
-std::span<const OpInfo> all_ops() { return kTable; }
+std::span<const OpInfo> all_ops() { return detail::kOpTable; }
 
 std::string_view group_name(Group group) {
   switch (group) {

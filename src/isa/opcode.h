@@ -1,6 +1,7 @@
 // The opcode table (opcodes.def) expanded into an enum and per-form metadata.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -130,7 +131,11 @@ struct OpInfo {
   Group group;
 };
 
-const OpInfo& info(Op op);
+namespace detail {
+extern const std::array<OpInfo, kOpCount> kOpTable;  // indexed by Op
+}  // namespace detail
+// Inline: the interpreter's preparation, the verifier and the JIT ask per instruction.
+inline const OpInfo& info(Op op) { return detail::kOpTable[static_cast<std::size_t>(op)]; }
 std::span<const OpInfo> all_ops();
 
 // Instruction classes (low three bits of the opcode).

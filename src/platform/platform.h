@@ -44,9 +44,11 @@ void free_low(void* memory, std::size_t size);
 
 // Executable memory, never writable and executable at once (W^X): allocate_code() returns
 // `size` bytes readable and writable, page-aligned (nullptr when none is available); the
-// caller writes the code there, then make_executable() turns the pages read+execute for good.
+// caller writes the code there, then make_executable() turns the pages read+execute.
+// make_writable() turns them back read+write (not executable), to reuse them for other code.
 void* allocate_code(std::size_t size);
 Status make_executable(void* memory, std::size_t size);
+Status make_writable(void* memory, std::size_t size);
 void free_code(void* memory, std::size_t size);
 
 // The calling process and thread, as bpf_get_current_pid_tgid reports them, and the

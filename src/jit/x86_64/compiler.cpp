@@ -81,19 +81,62 @@ std::uint64_t address_of(F* function) {
   return reinterpret_cast<std::uint64_t>(reinterpret_cast<const void*>(function));
 }
 
+// Which registers a function's frame saves. Every function of a program has the same frame:
+// its prologue pushes the registers of r6-r10 the program may change (the caller's values,
+// which eBPF and the native ABI both want back), pads the stack to 16 bytes when the program
+// calls native code, and exit pops them. A program with tail calls saves all five: the
+// program it continues with may use any of them (see tail_entry()). An empty program saves
+// nothing: a call into it is the stub's few instructions.
+struct FramePlan {
+  std::vector<int> frame;     // the eBPF registers each function's frame saves
+  std::int32_t outgoing = 0;  // below them: Win64's outgoing area, alignment
+  unsigned args = 0;          // bit i: the stub loads r(i+1)
+  bool tail_calls = false;    // the program has bpf_tail_call sites
+};
+
+FramePlan plan_frame(const vm::Program& program, bool win64) {
+  const vm::Host* host = program.environment().host;
+  const bool host_tail_calls = host != nullptr && host->supports_tail_calls();
+  FramePlan plan;
+  unsigned used = 0;  // bit n: eBPF register n is named by an instruction
+  bool native_calls = false;
+  for (const isa::Instruction& insn : program.instructions()) {
+    const Form form = insn.info().form;
+    used |= 1U << (insn.dst & 15) | 1U << (insn.src & 15);
+    if (form == Form::call_helper && insn.imm == vm::kTailCallHelper && host_tail_calls) {
+      plan.tail_calls = true;
+    }
+    // Native code called (helpers, callx, legacy packet loads) needs rsp % 16 == 0 and the
+    // published frame (rbp); local calls move rbp. Callees read r1-r5.
+    if (form == Form::call_helper || form == Form::call_local || form == Form::callx ||
+        form == Form::call_btf || form == Form::ld_abs || form == Form::ld_ind) {
+      native_calls = native_calls || form != Form::call_local;
+      used |= 0x43eU;  // r1-r5, r10
+    }
+  }
+  for (int i = 6; i <= 10; ++i) {
+    if (plan.tail_calls || (used & (1U << i)) != 0) plan.frame.push_back(i);
+  }
+  plan.args = used >> 1 & 0x1f;
+  const bool pad = native_calls && plan.frame.size() % 2 == 0;
+  plan.outgoing = native_calls ? (win64 ? kWin64Outgoing : 0) + (pad ? 8 : 0) : 0;
+  return plan;
+}
+
 class Generator {
  public:
-  Generator(const vm::Program& program, const Options& options, const void* const* table,
-            const std::vector<std::uint32_t>* previous, const std::set<std::uint32_t>& long_sites)
+  Generator(const vm::Program& program, const Options& options, const FramePlan& plan,
+            const void* const* table, const std::vector<std::uint32_t>* previous,
+            const std::set<std::uint32_t>& long_sites)
       : previous_(previous),
         long_sites_(long_sites),
         program_(program),
         options_(options),
         win64_(options.abi == Abi::win64),
         layout_(vm::RunStateLayout::get()),
-        table_(table) {
-    if (options.blind) random_.seed(options.seed);
-    plan_frame();
+        table_(table),
+        plan_(plan) {
+    if (options.blind) random_.emplace(options.seed);
   }
 
   Listing run() {
@@ -101,6 +144,7 @@ class Generator {
     const std::size_t slots = program_.slot_count();
     slot_code_.assign(slots + 1, 0);
     a_.reserve(256 + code.size() * 12);
+    fixups_.reserve(code.size());
     Listing listing;
     listing.functions.assign(slots, Listing::kNone);
     listing.entries.assign(slots, Listing::kNone);
@@ -128,7 +172,7 @@ class Generator {
     }
     listing.body_end = a_.size();
     listing.tail_entry = static_cast<std::uint32_t>(tail_entry());
-    listing.arguments = static_cast<std::size_t>(std::bit_width(args_));
+    listing.arguments = static_cast<std::size_t>(std::bit_width(plan_.args));
     for (const Cold& cold : cold_) {
       patch_to_here(cold.at);
       if (cold.with_value) a_.store(Width::b64, state(layout_.scratch_value), Reg::r11);
@@ -215,7 +259,7 @@ class Generator {
 
   std::uint32_t key() {
     std::uint32_t value = 0;
-    while (value == 0) value = static_cast<std::uint32_t>(random_());
+    while (value == 0) value = static_cast<std::uint32_t>((*random_)());
     return value;
   }
 
@@ -241,36 +285,9 @@ class Generator {
     }
   }
 
-  // Which registers a function's frame saves. Every function of a program has the same
-  // frame: its prologue pushes the registers of r6-r10 the program may change (the caller's
-  // values, which eBPF and the native ABI both want back), pads the stack to 16 bytes when
-  // the program calls native code, and exit pops them. A program with tail calls saves all
-  // five: the program it continues with may use any of them (see tail_entry()). An empty
-  // program saves nothing: a call into it is the stub's few instructions.
-  void plan_frame() {
-    unsigned used = 0;  // bit n: eBPF register n is named by an instruction
-    for (const isa::Instruction& insn : program_.instructions()) {
-      const Form form = insn.info().form;
-      used |= 1U << (insn.dst & 15) | 1U << (insn.src & 15);
-      const bool tail =
-          form == Form::call_helper && insn.imm == vm::kTailCallHelper && tail_calls();
-      tail_calls_ = tail_calls_ || tail;
-      // Native code called (helpers, callx, legacy packet loads) needs rsp % 16 == 0 and the
-      // published frame (rbp); local calls move rbp. Callees read r1-r5.
-      if (form == Form::call_helper || form == Form::call_local || form == Form::callx ||
-          form == Form::call_btf || form == Form::ld_abs || form == Form::ld_ind) {
-        native_calls_ = native_calls_ || form != Form::call_local;
-        used |= 0x43eU;  // r1-r5, r10
-      }
-    }
-    for (int i = 6; i <= 10; ++i) {
-      if (tail_calls_ || (used & (1U << i)) != 0) frame_.push_back(i);
-    }
-    args_ = used >> 1 & 0x1f;
-    const bool pad = native_calls_ && frame_.size() % 2 == 0;
-    outgoing_ = native_calls_ ? (win64_ ? kWin64Outgoing : 0) + (pad ? 8 : 0) : 0;
+  bool saves(int reg) const {
+    return std::find(plan_.frame.begin(), plan_.frame.end(), reg) != plan_.frame.end();
   }
-  bool saves(int reg) const { return std::find(frame_.begin(), frame_.end(), reg) != frame_.end(); }
 
   // Enters JITed code from C++ (Image::Entry): saves the callee-saved registers the frames
   // do not, sets up the state and frame registers and r1..r5, records the stack pointer for
@@ -290,7 +307,8 @@ class Generator {
     a_.mov(Width::b64, Reg::r11, function);
     a_.mov(Width::b64, Reg::rax, args);
     for (int i = 1; i <= 5; ++i) {
-      if ((args_ & (1U << (i - 1))) != 0) a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
+      if ((plan_.args & (1U << (i - 1))) != 0)
+        a_.load(Width::b64, kRegs[i], Mem{Reg::rax, 8 * (i - 1)});
     }
     a_.alu(Alu::xor_, Width::b32, Reg::rax, Reg::rax);
     a_.store(Width::b64, state(layout_.scratch_stack_pointer), Reg::rsp);
@@ -304,8 +322,8 @@ class Generator {
     // had tail calls, so its stub saved every register and restores them.
     fail_return_ = a_.size();
     a_.load(Width::b64, Reg::rsp, state(layout_.scratch_stack_pointer));
-    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * static_cast<std::int32_t>(1 + frame_.size())});
-    for (auto it = frame_.rbegin(); it != frame_.rend(); ++it) a_.pop(kRegs[*it]);
+    a_.lea(Reg::rsp, Mem{Reg::rsp, -8 * static_cast<std::int32_t>(1 + plan_.frame.size())});
+    for (auto it = plan_.frame.rbegin(); it != plan_.frame.rend(); ++it) a_.pop(kRegs[*it]);
     a_.ret();
     // A legacy packet load out of bounds ends the program with r0 = 0.
     packet_return_ = a_.size();
@@ -321,7 +339,7 @@ class Generator {
     std::vector<Reg> saved;
     if (win64_) saved = {Reg::rdi, Reg::rsi};
     saved.push_back(kState);
-    if (tail_calls_) {
+    if (plan_.tail_calls) {
       for (int i = 6; i <= 10; ++i) saved.push_back(kRegs[i]);
     }
     return saved;
@@ -331,26 +349,26 @@ class Generator {
   // registers, r10 comes from the stub (in r10), r6-r9 start at zero as in the interpreter.
   // Ends with a jump past the ordinary prologue that follows, when there is one.
   std::optional<std::size_t> outer_prologue() {
-    if (frame_.empty() && outgoing_ == 0) return std::nullopt;  // nothing to save or set
-    for (int i : frame_) a_.push(kRegs[i]);
+    if (plan_.frame.empty() && plan_.outgoing == 0) return std::nullopt;  // nothing to save or set
+    for (int i : plan_.frame) a_.push(kRegs[i]);
     if (saves(10)) a_.mov(Width::b64, Reg::rbp, Reg::r10);
-    for (int i : frame_) {
+    for (int i : plan_.frame) {
       if (i != 10) a_.alu(Alu::xor_, Width::b32, kRegs[i], kRegs[i]);
     }
-    if (outgoing_ != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, outgoing_);
+    if (plan_.outgoing != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, plan_.outgoing);
     return a_.jmp_rel32();
   }
 
   // Every eBPF function: the caller's registers saved, a new 512-byte frame.
   void prologue() {
-    for (int i : frame_) a_.push(kRegs[i]);
+    for (int i : plan_.frame) a_.push(kRegs[i]);
     if (saves(10)) a_.alu(Alu::sub, Width::b64, Reg::rbp, kFrame);
-    if (outgoing_ != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, outgoing_);
+    if (plan_.outgoing != 0) a_.alu(Alu::sub, Width::b64, Reg::rsp, plan_.outgoing);
   }
 
   void epilogue() {
-    if (outgoing_ != 0) a_.alu(Alu::add, Width::b64, Reg::rsp, outgoing_);
-    for (auto it = frame_.rbegin(); it != frame_.rend(); ++it) a_.pop(kRegs[*it]);
+    if (plan_.outgoing != 0) a_.alu(Alu::add, Width::b64, Reg::rsp, plan_.outgoing);
+    for (auto it = plan_.frame.rbegin(); it != plan_.frame.rend(); ++it) a_.pop(kRegs[*it]);
     align_branch(1);
     a_.ret();
   }
@@ -360,7 +378,7 @@ class Generator {
   // fewer first rearranges that frame into its own: the registers it does not save get the
   // saved values back now (it never changes them), those it saves move up.
   std::size_t tail_entry() {
-    if (frame_.size() == 5) return body_;
+    if (plan_.frame.size() == 5) return body_;
     const std::size_t at = a_.size();
     const std::int32_t base = win64_ ? kWin64Outgoing : 0;  // the full frame pads nothing
     const auto slot = [base](std::size_t index) {
@@ -369,14 +387,14 @@ class Generator {
     for (int i = 6; i <= 10; ++i) {
       if (!saves(i)) a_.load(Width::b64, kRegs[i], slot(static_cast<std::size_t>(i - 6)));
     }
-    for (std::size_t j = 0; j < frame_.size(); ++j) {
-      const auto from = static_cast<std::size_t>(frame_[j] - 6);
+    for (std::size_t j = 0; j < plan_.frame.size(); ++j) {
+      const auto from = static_cast<std::size_t>(plan_.frame[j] - 6);
       if (from == j) continue;
       a_.load(Width::b64, Reg::r11, slot(from));
       a_.store(Width::b64, slot(j), Reg::r11);
     }
-    a_.lea(Reg::rsp,
-           Mem{Reg::rsp, base + 8 * (5 - static_cast<std::int32_t>(frame_.size())) - outgoing_});
+    a_.lea(Reg::rsp, Mem{Reg::rsp, base + 8 * (5 - static_cast<std::int32_t>(plan_.frame.size())) -
+                                       plan_.outgoing});
     patch(a_.jmp_rel32(), body_);
     return at;
   }
@@ -825,7 +843,7 @@ class Generator {
   bool win64_;
   const vm::RunStateLayout& layout_;
   const void* const* table_;
-  std::mt19937_64 random_;
+  std::optional<std::mt19937_64> random_;  // blinding keys
   std::vector<std::uint32_t> slot_code_;
   std::vector<Fixup> fixups_;
   std::vector<Cold> cold_;
@@ -833,12 +851,8 @@ class Generator {
   std::size_t return_ = 0;
   std::size_t fail_return_ = 0;
   std::size_t packet_return_ = 0;
-  std::size_t body_ = 0;       // the main function's first instruction
-  std::vector<int> frame_;     // the eBPF registers each function's frame saves
-  std::int32_t outgoing_ = 0;  // below them: Win64's outgoing area, alignment
-  unsigned args_ = 0x1f;       // bit i: the stub loads r(i+1)
-  bool tail_calls_ = false;    // the program has bpf_tail_call sites
-  bool native_calls_ = false;  // it calls native code (helpers, packet loads)
+  std::size_t body_ = 0;  // the main function's first instruction
+  const FramePlan& plan_;
 };
 
 }  // namespace
@@ -854,10 +868,11 @@ Listing generate(const vm::Program& program, const Options& options,
     fixed.seed = (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ platform::monotonic_ns();
   }
   std::set<std::uint32_t> long_sites;
-  Listing listing = Generator(program, fixed, function_table, nullptr, long_sites).run();
+  const FramePlan plan = plan_frame(program, fixed.abi == Abi::win64);
+  Listing listing = Generator(program, fixed, plan, function_table, nullptr, long_sites).run();
   for (int pass = 0; pass < 8; ++pass) {
     const std::vector<std::uint32_t> previous = listing.slot_code;
-    Generator generator(program, fixed, function_table, &previous, long_sites);
+    Generator generator(program, fixed, plan, function_table, &previous, long_sites);
     Listing shorter = generator.run();
     if (generator.too_far().empty()) return shorter;
     long_sites.insert(generator.too_far().begin(), generator.too_far().end());
