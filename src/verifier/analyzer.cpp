@@ -660,9 +660,13 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
           cell_value = &value;
         }
         stack_write(s, reg.region, at, width, cell_value);
+        // Through a computed pointer (a buffer filled in a loop): the initialised range.
+        if (r != 10 || !at.as_constant())
+          s.note_stack_write(static_cast<int>(reg.region), reg_var(s, r), off, width, true);
         return true;
       }
       note_stack(reg.region, static_cast<int>(lo));
+      s.materialize_init(static_cast<int>(reg.region));
       for (std::int64_t b = lo; b < hi + w; ++b) {
         if (!stack.init[static_cast<std::size_t>(b)]) {
           fail(s, pc,
@@ -845,7 +849,12 @@ void Checker::memory(State& s, const isa::Instruction& insn) {
     const auto& cells = s.stacks[base.region].cells;
     auto it = cells.find(static_cast<std::uint16_t>(o));
     if (it != cells.end()) {
-      if (from && width == 8 && value.kind != Kind::packet_end && value.kind != Kind::mixed)
+      // The cell holds the register's value itself: a whole spill, or a narrower store of a
+      // number the truncation leaves unchanged (a 32-bit counter kept in a u32 slot).
+      const bool whole = width == 8 && value.kind != Kind::packet_end && value.kind != Kind::mixed;
+      const bool fits = width < 8 && value.kind == Kind::number && value.num.smin() >= 0 &&
+                        value.num.umax() < (std::uint64_t{1} << (8 * width));
+      if (from && (whole || fits))
         s.zone.assign(cvar, *from, 0);
       else if (it->second.value.kind != Kind::mixed)
         zone_set(s.zone, cvar, it->second.value.num);
@@ -1050,6 +1059,7 @@ bool Checker::check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& siz
     }
     note_stack(reg.region, static_cast<int>(reg.num.smin()));
     // Spilled pointers may be read by helpers (Linux, privileged); bytes must be initialised.
+    s.materialize_init(static_cast<int>(reg.region));
     const StackFrame& stack = s.stacks[reg.region];
     for (std::int64_t b = reg.num.smin(); b < reg.num.smax() + static_cast<std::int64_t>(span);
          ++b) {
@@ -1431,6 +1441,24 @@ bool Checker::is_extend32(const isa::Instruction& shl, const isa::Instruction& s
          (is_shift32(shr, Sem::rsh) || is_shift32(shr, Sem::arsh));
 }
 
+int Checker::copy_extend32(const State& s, const isa::Instruction& shl, const isa::Instruction& mov,
+                           const isa::Instruction& shr) {
+  const isa::OpInfo& m = mov.info();
+  if (m.form != Form::alu_reg || m.width != 64 || m.sem != Sem::mov || mov.src != shl.dst ||
+      mov.dst == shl.dst || shr.dst != mov.dst) {
+    return -1;
+  }
+  isa::Instruction same_shl = shl;
+  same_shl.dst = mov.dst;
+  if (!is_extend32(same_shl, shr)) return -1;
+  const Reg& reg = s.regs[shl.dst];
+  if (s.bottom || reg.kind != Kind::number) return -1;
+  const Scalar& v = reg.num;
+  const bool fits = shr.info().sem == Sem::rsh ? v.smin() >= 0 && v.umax() <= UINT32_MAX
+                                               : v.smin() >= INT32_MIN && v.smax() <= INT32_MAX;
+  return fits ? mov.dst : -1;
+}
+
 bool Checker::extend32(State& s, const isa::Instruction& shl, const isa::Instruction& shr) {
   const Reg& reg = s.regs[shl.dst];
   if (s.bottom || reg.kind != Kind::number) return false;
@@ -1749,6 +1777,8 @@ void drop_frames_above(State& s, int frame) {
 
 void forget_frame(State& s, int frame) {
   for (int r = 0; r < 11; ++r) s.zone.forget(Vars::reg(frame, r));
+  s.zone.forget(Vars::init_lo(frame));
+  s.zone.forget(Vars::init_hi(frame));
   if (static_cast<std::size_t>(frame) < s.stacks.size()) {
     for (const auto& [offset, cell] : s.stacks[static_cast<std::size_t>(frame)].cells)
       s.zone.forget(Vars::cell(frame, offset));

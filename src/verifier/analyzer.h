@@ -62,6 +62,11 @@ class Checker {
   // applies it, false (and `s` unchanged) when the register is not a number (then apply each).
   static bool is_extend32(const isa::Instruction& shl, const isa::Instruction& shr);
   bool extend32(State& s, const isa::Instruction& shl, const isa::Instruction& shr);
+  // `rX <<= 32; rY = rX; rY >>= 32` (or `s>>= 32`), the same extension into another register
+  // (without alu32): rY ends up equal to rX's value before the shift when that value already
+  // fits. Returns rY when the three instructions are the idiom and rX's value fits, else -1.
+  static int copy_extend32(const State& s, const isa::Instruction& shl, const isa::Instruction& mov,
+                           const isa::Instruction& shr);
 
   // The branch of a conditional jump: `taken` or not. Bottom when infeasible.
   void branch(State& s, const isa::Instruction& insn, bool taken);

@@ -32,6 +32,11 @@ std::string Vars::name(Zone::Var var) {
   if (var == packet_size) return "packet_size";
   if (var == meta_offset) return "meta_offset";
   if (var >= kLoopDown) return "-loop@" + std::to_string(var - kLoopDown);
+  if (var >= kLoopScaled) {
+    const auto index = var - kLoopScaled;
+    return "loop@" + std::to_string(index / kMaxStrides) + "*s" +
+           std::to_string(index % kMaxStrides);
+  }
   if (var >= 8192) return "loop@" + std::to_string(var - 8192);
   if (var >= 256) {
     const auto index = var - 256;
@@ -41,8 +46,10 @@ std::string Vars::name(Zone::Var var) {
   }
   const auto index = var - 16;
   const auto frame = index / 16;
-  return (frame ? "f" + std::to_string(frame) + "." : std::string()) + "r" +
-         std::to_string(index % 16);
+  const std::string prefix = frame ? "f" + std::to_string(frame) + "." : std::string();
+  if (index % 16 == 11) return prefix + "init_lo";
+  if (index % 16 == 12) return prefix + "init_hi";
+  return prefix + "r" + std::to_string(index % 16);
 }
 
 std::optional<std::int64_t> zone_lower(const Scalar& s) {
@@ -166,9 +173,108 @@ bool State::sync_from_zone() {
   return ok;
 }
 
+void State::note_stack_write(int region, Zone::Var base, std::int64_t off, unsigned width,
+                             bool restart) {
+  const Zone::Var lo = Vars::init_lo(region), hi = Vars::init_hi(region);
+  const auto w = static_cast<std::int64_t>(width);
+  if (zone.has(hi) && zone.has(lo)) {
+    // base + off == hi: the range grows up; base + off + width == lo: down.
+    const auto a = zone.bound(base, hi), b = zone.bound(hi, base);
+    if (a && b && *a <= -off && *b <= off) {
+      zone.assign(hi, hi, w);
+      return;
+    }
+    const auto c = zone.bound(base, lo), d = zone.bound(lo, base);
+    if (c && d && *c <= -off - w && *d <= off + w) {
+      zone.assign(lo, lo, -w);
+      return;
+    }
+    if (!restart) return;
+    materialize_init(region);
+  }
+  zone.assign(lo, base, off);
+  zone.assign(hi, base, off + w);
+}
+
+void State::materialize_init(int region) {
+  if (static_cast<std::size_t>(region) >= stacks.size()) return;
+  const auto lo = zone.upper(Vars::init_lo(region));
+  const auto hi = zone.lower(Vars::init_hi(region));
+  if (!lo || !hi) return;
+  auto& init = stacks[static_cast<std::size_t>(region)].init;
+  for (std::int64_t b = std::max<std::int64_t>(*lo, 0);
+       b < std::min<std::int64_t>(*hi, kStackBytes); ++b)
+    init.set(static_cast<std::size_t>(b));
+}
+
+namespace {
+
+// An absent initialised range is an empty one, which may sit anywhere: where `other`'s is
+// (related to the same variable), so that a join keeps the relation. False when unchanged.
+bool align_init(State& s, const State& other) {
+  bool changed = false;
+  thread_local std::vector<std::pair<Zone::Var, std::int64_t>> equal, equal_lo;
+  const std::size_t frames = std::min(s.stacks.size(), other.stacks.size());
+  for (std::size_t f = 0; f < frames; ++f) {
+    const int frame = static_cast<int>(f);
+    const Zone::Var lo = Vars::init_lo(frame), hi = Vars::init_hi(frame);
+    if (s.zone.has(hi) || !other.zone.has(hi)) continue;
+    // Candidates: the empty range sits where the other's ends (hi = y + c) or starts.
+    other.zone.equalities(hi, equal);
+    other.zone.equalities(lo, equal_lo);
+    equal.insert(equal.end(), equal_lo.begin(), equal_lo.end());
+    std::erase_if(equal, [&](const auto& e) { return e.first == lo || e.first == hi; });
+    // Each candidate keeps the relations whose differences agree here too (constants equal on
+    // both sides aside, which agree with anything): the one that keeps most wins.
+    std::optional<std::pair<Zone::Var, std::int64_t>> best;
+    int best_score = -1;
+    for (std::size_t k = 0; k < equal.size(); ++k) {
+      const auto [var, c] = equal[k];
+      if (var != Zone::kZero && !s.zone.has(var)) continue;
+      int score = 0;
+      for (std::size_t m = 0; m < equal.size(); ++m) {
+        const auto [other_var, d] = equal[m];
+        if (m == k || other_var == var) continue;
+        const auto mine = s.zone.range(other_var), theirs = other.zone.range(other_var);
+        if (other_var != Zone::kZero && mine.first && mine.first == mine.second && mine == theirs)
+          continue;
+        // anchor - var == c and anchor - other_var == d: other_var - var == c - d here too?
+        const auto up = s.zone.bound(other_var, var), down = s.zone.bound(var, other_var);
+        score += up && down && *up == c - d && *down == d - c;
+      }
+      if (score > best_score) {
+        best.emplace(var, c);
+        best_score = score;
+      }
+    }
+    if (!best) continue;
+    s.zone.assign(hi, best->first, best->second);
+    s.zone.assign(lo, hi, 0);
+    changed = true;
+  }
+  return changed;
+}
+
+bool init_differs(const State& a, const State& b) {
+  const std::size_t frames = std::min(a.stacks.size(), b.stacks.size());
+  for (std::size_t f = 0; f < frames; ++f) {
+    const Zone::Var hi = Vars::init_hi(static_cast<int>(f));
+    if (a.zone.has(hi) != b.zone.has(hi)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 State State::join(const State& other) const {
   if (bottom) return other;
   if (other.bottom) return *this;
+  if (init_differs(*this, other)) {
+    State a = *this, b = other;
+    const bool moved_a = align_init(a, other);
+    const bool moved_b = align_init(b, *this);
+    if (moved_a || moved_b) return a.join(b);
+  }
   State r;
   r.frame = frame;
   for (std::size_t i = 0; i < 11; ++i) r.regs[i] = join_reg(regs[i], other.regs[i]);
@@ -246,6 +352,10 @@ State State::narrow(const State& next) const {
 bool State::leq(const State& other) const {
   if (bottom) return true;
   if (other.bottom) return false;
+  if (init_differs(*this, other)) {
+    State a = *this;
+    if (align_init(a, other)) return a.leq(other);
+  }
   for (std::size_t i = 0; i < 11; ++i) {
     if (!reg_leq(regs[i], other.regs[i])) return false;
   }

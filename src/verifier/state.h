@@ -87,12 +87,25 @@ struct Vars {
   static constexpr Zone::Var cell(int frame, int offset) {
     return 256 + static_cast<Zone::Var>(frame * kStackBytes + offset);
   }
+  // The stack bytes [init_lo, init_hi) of a frame are initialised (both absent: no such
+  // range). A loop filling a buffer through a pointer keeps init_hi related to its index, where
+  // the bytes themselves are known only for constant offsets.
+  static constexpr Zone::Var init_lo(int frame) { return reg(frame, 11); }
+  static constexpr Zone::Var init_hi(int frame) { return reg(frame, 12); }
   // Iterations of the loop at node `head`: counted up from 0, and down from 0 by a twin, so
   // that a difference constraint bounds both counting-up loops (counter - i <= c) and
   // counting-down ones (i - down <= c, that is counter + i <= c).
   static constexpr Zone::Var loop_counter(std::uint32_t head) { return 8192 + head; }
   static constexpr Zone::Var loop_down(std::uint32_t head) { return kLoopDown + head; }
   static constexpr Zone::Var kLoopDown = 0x40000000;
+  // The counter times a stride (the constant a register moves by per iteration, `i += 8`):
+  // `i - scaled <= c` is a difference constraint where `i - 8 * counter` is not. Up to
+  // kMaxStrides per loop; the fixpoint knows their strides.
+  static constexpr int kMaxStrides = 2;
+  static constexpr Zone::Var loop_scaled(std::uint32_t head, int k) {
+    return kLoopScaled + head * kMaxStrides + static_cast<Zone::Var>(k);
+  }
+  static constexpr Zone::Var kLoopScaled = 0x20000000;
   static std::string name(Zone::Var var);
 };
 
@@ -127,6 +140,12 @@ struct State {
   void push_bounds();
   // Adds x - y <= c; false when infeasible.
   bool add_relation(Zone::Var x, Zone::Var y, std::int64_t c);
+  // The initialised range of a frame (Vars::init_lo/hi) after a write of `width` bytes at
+  // `base + off` (base: the zone variable of the pointer's offset): extended when the write
+  // touches it, else started there (`restart`) or left as it is.
+  void note_stack_write(int region, Zone::Var base, std::int64_t off, unsigned width, bool restart);
+  // Marks the bytes the initialised range surely covers as initialised.
+  void materialize_init(int region);
 
   [[nodiscard]] State join(const State& other) const;
   [[nodiscard]] State widen(const State& next, std::span<const std::int64_t> thresholds) const;

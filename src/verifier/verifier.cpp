@@ -1,6 +1,7 @@
 #include "verifier/verifier.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -15,6 +16,15 @@ namespace {
 
 using detail::Checker;
 using isa::Form;
+
+// Steps beyond this do not get a scaled counter (a loop of such steps has few iterations).
+constexpr std::int64_t kMaxStride = 1 << 16;
+// How far before a comparison of two registers constants moved into them become thresholds.
+constexpr std::uint32_t kConstantLookBack = 16;
+// Bounded unrolling of a loop the domains cannot bound (Analysis::unrolled_bound): at most this
+// many iterations, of bodies of at most this many blocks.
+constexpr std::uint32_t kMaxUnrolledIterations = 64;
+constexpr std::size_t kMaxUnrolledBody = 64;
 
 enum class EdgeKind : std::uint8_t {
   fall,       // the next block, or an unconditional jump
@@ -51,6 +61,11 @@ struct Node {
   bool head = false;           // target of a back edge
   bool callback_head = false;  // a callback helper's call (bounded by the helper)
   std::uint32_t rpo = 0;
+  // A loop head: the strides of its scaled counters (Vars::loop_scaled), 0 when unused.
+  std::array<std::int64_t, Vars::kMaxStrides> strides{};
+  // A loop head: the blocks of its body in reverse post-order (the head first), when it is
+  // small enough to unroll.
+  std::vector<std::uint32_t> body;
 };
 
 class Analysis {
@@ -79,6 +94,8 @@ class Analysis {
   std::vector<std::pair<const Edge*, State>> transfer(std::uint32_t n, const State& in,
                                                       Checker& checker, bool record);
   void counter(const Node& from, const Edge& edge, State& s) const;
+  void reduce_counters(std::uint32_t head, State& s) const;
+  std::optional<std::int64_t> unrolled_bound(std::uint32_t head, const std::vector<State>& in);
   State entry() const;
   [[nodiscard]] std::uint32_t site(std::uint32_t n, std::uint32_t index) const {
     return static_cast<std::uint32_t>(nodes_[n].context) * slots_ + code_[index].slot + 1;
@@ -135,6 +152,17 @@ Status Analysis::index_program() {
     }
     if (info.form == Form::cond_imm) {
       for (std::int64_t d : {-1, 0, 1}) thresholds.insert(std::int64_t{insn.imm} + d);
+    }
+    if (info.form == Form::cond_reg) {
+      // A bound held in a register (clang moves loop-invariant constants out of loops): the
+      // constants moved into the compared registers shortly before count as well.
+      for (std::uint32_t j = i; j-- > 0 && j + kConstantLookBack >= i;) {
+        const isa::Instruction& def = code_[j];
+        if (def.info().form == Form::alu_imm && def.info().sem == isa::Sem::mov &&
+            (def.dst == insn.dst || def.dst == insn.src)) {
+          for (std::int64_t d : {-1, 0, 1}) thresholds.insert(std::int64_t{def.imm} + d);
+        }
+      }
     }
     // A mask (x &= 255) bounds the values it keeps: widening stops there first.
     if (info.form == Form::alu_imm && info.sem == isa::Sem::and_ && insn.imm > 0)
@@ -385,6 +413,29 @@ void Analysis::mark_loop_exits() {
         }
       }
     }
+    // Constant steps of registers in the body (`r += 8`): the strides of scaled counters.
+    std::size_t strides = 0;
+    for (std::uint32_t u : body) {
+      for (std::uint32_t i = nodes_[u].first; i <= nodes_[u].last; ++i) {
+        const isa::Instruction& insn = code_[i];
+        const isa::OpInfo& info = insn.info();
+        if (info.form != Form::alu_imm || (info.sem != isa::Sem::add && info.sem != isa::Sem::sub))
+          continue;
+        const std::int64_t step = info.sem == isa::Sem::add ? insn.imm : -std::int64_t{insn.imm};
+        if (step >= -1 && step <= 1) continue;
+        if (step < -kMaxStride || step > kMaxStride) continue;
+        auto& list = nodes_[head].strides;
+        if (std::find(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(strides), step) ==
+                list.begin() + static_cast<std::ptrdiff_t>(strides) &&
+            strides < list.size())
+          list[strides++] = step;
+      }
+    }
+    if (body.size() <= kMaxUnrolledBody) {
+      nodes_[head].body = body;
+      std::sort(nodes_[head].body.begin(), nodes_[head].body.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return nodes_[a].rpo < nodes_[b].rpo; });
+    }
     for (std::uint32_t u : body) {
       Node& node = nodes_[u];
       node.exits.resize(node.out.size());
@@ -407,6 +458,10 @@ void Analysis::counter(const Node& from, const Edge& edge, State& s) const {
     for (std::uint32_t head : from.exits[i]) {
       s.zone.forget(Vars::loop_counter(head));
       s.zone.forget(Vars::loop_down(head));
+      for (int k = 0; k < Vars::kMaxStrides; ++k) {
+        if (nodes_[head].strides[static_cast<std::size_t>(k)] != 0)
+          s.zone.forget(Vars::loop_scaled(head, k));
+      }
     }
   }
   const Node& to = nodes_[edge.to];
@@ -420,15 +475,160 @@ void Analysis::counter(const Node& from, const Edge& edge, State& s) const {
     s.zone.assign_range(up, 0, 0);
     s.zone.assign_range(down, 0, 0);
   }
+  for (int k = 0; k < Vars::kMaxStrides; ++k) {
+    const std::int64_t stride = to.strides[static_cast<std::size_t>(k)];
+    if (stride == 0) continue;
+    const Zone::Var scaled = Vars::loop_scaled(edge.to, k);
+    if (edge.back) {
+      s.zone.assign(scaled, scaled, stride);
+    } else {
+      s.zone.assign_range(scaled, 0, 0);
+    }
+  }
+}
+
+// At a loop head, scaled = stride * counter holds in every execution (both start at 0 and move
+// together on back edges); the zone keeps neither the product nor, after widening, their bounds.
+// Each one's bounds give the other's: `i <= 255` with `i - 16 * counter == 0` bounds the counter
+// by 15, which in turn bounds i by 240.
+void Analysis::reduce_counters(std::uint32_t head, State& s) const {
+  const Node& node = nodes_[head];
+  if (s.bottom || !node.head || node.callback_head || node.strides[0] == 0) return;
+  const Zone::Var up = Vars::loop_counter(head);
+  const Zone::Var down = Vars::loop_down(head);
+  if (!s.zone.has(up)) return;  // past the loop (counters kept) or not entered
+  auto counter_range = [&] {
+    auto [lo, hi] = s.zone.range(up);
+    if (auto d = s.zone.upper(down); d && (!lo || -*d > *lo)) lo = -*d;
+    if (auto d = s.zone.lower(down); d && (!hi || -*d < *hi)) hi = -*d;
+    return std::pair{lo, hi};
+  };
+  auto floor_div = [](std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+  };
+  auto ceil_div = [&](std::int64_t a, std::int64_t b) { return -floor_div(-a, b); };
+  auto add = [&](Zone::Var x, Zone::Var y, std::int64_t c) {
+    if (!s.bottom && c > -Zone::kLimit && c < Zone::kLimit && !s.add_relation(x, y, c))
+      s = State::make_bottom();
+  };
+  for (int k = 0; k < Vars::kMaxStrides && !s.bottom; ++k) {
+    const std::int64_t stride = node.strides[static_cast<std::size_t>(k)];
+    if (stride == 0) break;
+    const Zone::Var scaled = Vars::loop_scaled(head, k);
+    // The counter from scaled (counter = scaled / stride), then scaled from the counter.
+    const auto [slo, shi] = s.zone.range(scaled);
+    const auto low = stride > 0 ? slo : shi;   // stride * counter >= low
+    const auto high = stride > 0 ? shi : slo;  // stride * counter <= high (in magnitude)
+    const std::int64_t step = stride > 0 ? stride : -stride;
+    if (high) {
+      const std::int64_t bound = floor_div(stride > 0 ? *high : -*high, step);
+      add(up, Zone::kZero, bound);
+      add(Zone::kZero, down, bound);
+    }
+    if (low) {
+      const std::int64_t bound = ceil_div(stride > 0 ? *low : -*low, step);
+      add(Zone::kZero, up, -bound);
+      add(down, Zone::kZero, -bound);
+    }
+    if (s.bottom) return;
+    const auto [lo, hi] = counter_range();
+    std::int64_t product = 0;
+    if (hi && !__builtin_mul_overflow(*hi, stride, &product)) {
+      if (stride > 0)
+        add(scaled, Zone::kZero, product);
+      else
+        add(Zone::kZero, scaled, -product);
+    }
+    if (lo && !__builtin_mul_overflow(*lo, stride, &product)) {
+      if (stride > 0)
+        add(Zone::kZero, scaled, -product);
+      else
+        add(scaled, Zone::kZero, product);
+    }
+  }
+}
+
+// A loop may stop after a few iterations for reasons of value that no relation with its counter
+// states (`while (x >> 16) x = (x & 0xffff) + (x >> 16)`). Its body (acyclic but for the back
+// edges to the head) runs from the states entering the loop, one iteration at a time, without
+// joining iterations: the states of iteration k include every concrete state after k
+// iterations, so when none returns to the head the loop runs at most k times. Only a proof of
+// termination: the fixpoint's states (widened) remain what the checks use.
+std::optional<std::int64_t> Analysis::unrolled_bound(std::uint32_t head,
+                                                     const std::vector<State>& in) {
+  const std::vector<std::uint32_t>& body = nodes_[head].body;
+  if (body.empty() || body.front() != head) return std::nullopt;
+  auto index_of = [&](std::uint32_t n) -> std::optional<std::size_t> {
+    auto it = std::lower_bound(body.begin(), body.end(), n, [&](std::uint32_t a, std::uint32_t b) {
+      return nodes_[a].rpo < nodes_[b].rpo;
+    });
+    if (it == body.end() || *it != n) return std::nullopt;
+    return static_cast<std::size_t>(it - body.begin());
+  };
+  Checker quiet(program_, options_, nullptr);
+  const bool final_pass = final_pass_;
+  final_pass_ = false;  // no exit state recorded from here
+  struct Restore {
+    bool& flag;
+    bool value;
+    ~Restore() { flag = value; }
+  } restore{final_pass_, final_pass};
+  // The states entering the loop: along the edges into the head that are not back edges.
+  State entering = head == 0 ? entry() : State::make_bottom();
+  for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
+    if (in[p].bottom || index_of(p)) continue;
+    bool enters = false;
+    for (const Edge& e : nodes_[p].out) enters = enters || e.to == head;
+    if (!enters) continue;
+    for (auto& [edge, out] : transfer(p, in[p], quiet, false)) {
+      if (edge->to == head) entering = entering.join(out);
+    }
+  }
+  std::vector<State> states(body.size());
+  for (std::uint32_t k = 0; k <= kMaxUnrolledIterations; ++k) {
+    if (entering.bottom) return k == 0 ? 0 : std::int64_t{k} - 1;
+    std::fill(states.begin(), states.end(), State::make_bottom());
+    states[0] = std::move(entering);
+    entering = State::make_bottom();
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      if (states[i].bottom) continue;
+      if (over_budget()) return std::nullopt;
+      for (auto& [edge, out] : transfer(body[i], states[i], quiet, false)) {
+        const auto j = index_of(edge->to);
+        if (!j) continue;  // leaves the loop
+        if (*j == 0 && edge->back) {
+          entering = entering.join(out);
+        } else if (*j > i && !edge->back) {
+          states[*j] = states[*j].join(out);
+        } else {
+          return std::nullopt;  // an inner loop
+        }
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, const State& in,
                                                               Checker& checker, bool record) {
   const Node& node = nodes_[n];
   State s = in;
+  reduce_counters(n, s);
   std::vector<std::pair<const Edge*, State>> out;
+  // copy_extend32: the register that gets the value a temporary holds, at the end of the idiom.
+  const Zone::Var saved = Vars::reg(kMaxFrames + 1, 1);
+  int extended = -1;
+  std::uint32_t extended_at = 0;
   for (std::uint32_t i = node.first; i <= node.last && !s.bottom; ++i) {
     const isa::Instruction& insn = code_[i];
+    if (extended < 0 && i + 2 <= node.last) {
+      extended = Checker::copy_extend32(s, insn, code_[i + 1], code_[i + 2]);
+      if (extended >= 0) {
+        extended_at = i + 2;
+        s.zone.assign(saved, reg_var(s, insn.dst), 0);
+      }
+    }
     if (record) {
       std::string& text = report_.states[insn.slot];
       if (!text.empty()) text += "\n-- another call context --\n";
@@ -453,6 +653,13 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
       }
     }
     if (!control) checker.step(s, insn, site(n, i));
+    if (extended >= 0 && i == extended_at) {
+      if (!s.bottom) {
+        s.zone.assign(reg_var(s, extended), saved, 0);
+        s.zone.forget(saved);
+      }
+      extended = -1;
+    }
   }
   if (s.bottom) return out;
   const isa::Instruction& last = code_[node.last];
@@ -524,94 +731,120 @@ Result<Report> Analysis::run() {
   if (budget_exceeded_) return budget_failure(budget_pc_);
 
   const std::size_t n = nodes_.size();
-  std::vector<State> in(n, State::make_bottom());
-  std::vector<std::uint32_t> visits(n, 0);
-  Checker quiet(program_, options_, nullptr);
-  in[0] = entry();
-  // The ascending phase: a worklist in reverse post-order, widening at loop heads.
-  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> work;
-  std::vector<bool> queued(n, false);
-  auto push = [&](std::uint32_t node) {
-    if (!queued[node]) {
-      queued[node] = true;
-      work.push(nodes_[node].rpo);
-    }
-  };
-  push(0);
-  while (!work.empty()) {
-    const std::uint32_t node = order_[work.top()];
-    work.pop();
-    queued[node] = false;
-    if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
-    for (auto& [edge, state] : transfer(node, in[node], quiet, false)) {
-      State& target = in[edge->to];
-      if (target.bottom) {
-        target = std::move(state);
+  std::vector<int> lowest;
+  // A failed assertion cuts its path (the state becomes bottom), which makes the transfer
+  // non-monotone: narrowing may then leave states that are not inductive (a loop whose later
+  // iterations fail looks as if it ran once), and checks on them would prove nothing. The
+  // ascending phase ends only on inductive states; when the narrowed ones are not (and no check
+  // failed), the analysis runs again without narrowing.
+  for (int attempt = 0;; ++attempt) {
+    const bool descend = attempt == 0;
+    std::vector<State> in(n, State::make_bottom());
+    std::vector<std::uint32_t> visits(n, 0);
+    Checker quiet(program_, options_, nullptr);
+    in[0] = entry();
+    // The ascending phase: a worklist in reverse post-order, widening at loop heads.
+    std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> work;
+    std::vector<bool> queued(n, false);
+    auto push = [&](std::uint32_t node) {
+      if (!queued[node]) {
+        queued[node] = true;
+        work.push(nodes_[node].rpo);
+      }
+    };
+    push(0);
+    while (!work.empty()) {
+      const std::uint32_t node = order_[work.top()];
+      work.pop();
+      queued[node] = false;
+      if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
+      for (auto& [edge, state] : transfer(node, in[node], quiet, false)) {
+        State& target = in[edge->to];
+        if (target.bottom) {
+          target = std::move(state);
+          ++visits[edge->to];
+          push(edge->to);
+          continue;
+        }
+        if (state.leq(target)) continue;
+        target = nodes_[edge->to].head && visits[edge->to] >= 2 ? target.widen(state, thresholds_)
+                                                                : target.join(state);
         ++visits[edge->to];
         push(edge->to);
-        continue;
       }
-      if (state.leq(target)) continue;
-      target = nodes_[edge->to].head && visits[edge->to] >= 2 ? target.widen(state, thresholds_)
-                                                              : target.join(state);
-      ++visits[edge->to];
-      push(edge->to);
     }
-  }
-  // The descending phase: passes in reverse post-order (Gauss-Seidel), narrowing at heads.
-  // Back edges contribute what the previous pass computed (first: the ascending result).
-  std::vector<State> back(n, State::make_bottom());
-  for (std::uint32_t node = 0; node < n; ++node) {
-    if (nodes_[node].head) back[node] = in[node];
-  }
-  for (int pass = 0; pass < 3; ++pass) {
-    std::vector<State> forward(n, State::make_bottom());
-    std::vector<State> next_back(n, State::make_bottom());
+    // The descending phase: passes in reverse post-order (Gauss-Seidel), narrowing at heads.
+    // Back edges contribute what the previous pass computed (first: the ascending result).
+    std::vector<State> back(n, State::make_bottom());
+    for (std::uint32_t node = 0; node < n && descend; ++node) {
+      if (nodes_[node].head) back[node] = in[node];
+    }
+    for (int pass = 0; pass < 3 && descend; ++pass) {
+      std::vector<State> forward(n, State::make_bottom());
+      std::vector<State> next_back(n, State::make_bottom());
+      for (std::uint32_t node : order_) {
+        if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
+        State state = node == 0 ? entry().join(back[node]) : forward[node].join(back[node]);
+        if (nodes_[node].head) state = in[node].narrow(state);
+        in[node] = std::move(state);
+        if (in[node].bottom) continue;
+        for (auto& [edge, out] : transfer(node, in[node], quiet, false)) {
+          State& target = edge->back ? next_back[edge->to] : forward[edge->to];
+          target = target.join(out);
+        }
+      }
+      back = std::move(next_back);
+    }
+    // Checks on the final states.
+    lowest.assign(contexts_.size(), kStackBytes);
+    Checker checker(program_, options_, &errors_);
+    final_pass_ = true;
+    bool inductive = true;
     for (std::uint32_t node : order_) {
-      if (over_budget()) return budget_failure(code_[nodes_[node].first].slot);
-      State state = node == 0 ? entry().join(back[node]) : forward[node].join(back[node]);
-      if (nodes_[node].head) state = in[node].narrow(state);
-      in[node] = std::move(state);
       if (in[node].bottom) continue;
-      for (auto& [edge, out] : transfer(node, in[node], quiet, false)) {
-        State& target = edge->back ? next_back[edge->to] : forward[edge->to];
-        target = target.join(out);
+      checker.reset_stack_use();
+      for (auto& [edge, out] : transfer(node, in[node], checker, options_.record_states)) {
+        // Other targets joined exactly these states in the last pass: only loop heads, where
+        // narrowing met the previous pass's back edges, may have lost some.
+        if (descend && inductive && nodes_[edge->to].head && !out.leq(in[edge->to]))
+          inductive = false;
+      }
+      // Attribute each frame's use to the function owning it: the context at that depth.
+      for (int c = nodes_[node].context; c >= 0;
+           c = contexts_[static_cast<std::size_t>(c)].parent) {
+        const auto depth = static_cast<std::size_t>(contexts_[static_cast<std::size_t>(c)].depth);
+        auto& low = lowest[static_cast<std::size_t>(c)];
+        low = std::min(low, checker.lowest_stack[depth]);
+      }
+      const Node& h = nodes_[node];
+      if (options_.check_termination && h.head && !h.callback_head) {
+        // Either twin bounds the iterations: counter <= c, or -down <= c.
+        State head = in[node];
+        reduce_counters(node, head);
+        auto bound = head.zone.upper(Vars::loop_counter(node));
+        if (auto down = head.zone.lower(Vars::loop_down(node));
+            down && *down <= 0 && (!bound || -*down < *bound))
+          bound = -*down;
+        if (!head.bottom && (!bound || *bound > detail::kMaxLoopIterations)) {
+          if (auto unrolled = unrolled_bound(node, in)) bound = unrolled;
+        }
+        if (!head.bottom && (!bound || *bound > detail::kMaxLoopIterations)) {
+          const std::uint32_t pc = code_[h.first].slot;
+          errors_.push_back(Diagnostic{
+              pc,
+              "the loop at pc " + std::to_string(pc) +
+                  " may not terminate: its number of iterations could not be bounded" +
+                  (bound ? " below " + std::to_string(detail::kMaxLoopIterations) : ""),
+              "loop@" + std::to_string(pc) + " <= " + std::to_string(detail::kMaxLoopIterations),
+              in[node].to_string(false)});
+        }
       }
     }
-    back = std::move(next_back);
-  }
-  // Checks on the final states.
-  std::vector<int> lowest(contexts_.size(), kStackBytes);
-  Checker checker(program_, options_, &errors_);
-  final_pass_ = true;
-  for (std::uint32_t node : order_) {
-    if (in[node].bottom) continue;
-    checker.reset_stack_use();
-    transfer(node, in[node], checker, options_.record_states);
-    // Attribute each frame's use to the function owning it: the context at that depth.
-    for (int c = nodes_[node].context; c >= 0; c = contexts_[static_cast<std::size_t>(c)].parent) {
-      const auto depth = static_cast<std::size_t>(contexts_[static_cast<std::size_t>(c)].depth);
-      auto& low = lowest[static_cast<std::size_t>(c)];
-      low = std::min(low, checker.lowest_stack[depth]);
-    }
-    const Node& h = nodes_[node];
-    if (options_.check_termination && h.head && !h.callback_head) {
-      // Either twin bounds the iterations: counter <= c, or -down <= c.
-      auto bound = in[node].zone.upper(Vars::loop_counter(node));
-      if (auto down = in[node].zone.lower(Vars::loop_down(node));
-          down && *down <= 0 && (!bound || -*down < *bound))
-        bound = -*down;
-      if (!bound || *bound > detail::kMaxLoopIterations) {
-        const std::uint32_t pc = code_[h.first].slot;
-        errors_.push_back(Diagnostic{
-            pc,
-            "the loop at pc " + std::to_string(pc) +
-                " may not terminate: its number of iterations could not be bounded" +
-                (bound ? " below " + std::to_string(detail::kMaxLoopIterations) : ""),
-            "loop@" + std::to_string(pc) + " <= " + std::to_string(detail::kMaxLoopIterations),
-            in[node].to_string(false)});
-      }
-    }
+    if (inductive || !errors_.empty()) break;
+    errors_.clear();
+    report_.states.clear();
+    report_.exit_state = State::make_bottom();
+    final_pass_ = false;
   }
   // The combined stack of every call chain (each frame rounded up to 32 bytes, as Linux).
   for (std::size_t c = 1; c < contexts_.size(); ++c) {

@@ -6,7 +6,8 @@
 // Local calls are inlined (each call site analysed in its own context, as PREVAIL does);
 // callbacks of bpf_loop and bpf_for_each_map_elem are loops around the call. The fixpoint runs
 // over basic blocks in reverse post-order with widening (with thresholds) at loop heads, then
-// descending passes with narrowing; assertions are checked on the final states.
+// descending passes with narrowing (kept only when the states stay inductive); assertions are
+// checked on the final states.
 #pragma once
 
 #include <cstdint>

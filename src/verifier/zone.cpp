@@ -45,6 +45,17 @@ Zone::Slot Zone::slot_of(Var x) const {
 
 bool Zone::has(Var x) const { return slot_of(x) != kNone; }
 
+void Zone::equalities(Var x, std::vector<std::pair<Var, std::int64_t>>& out) const {
+  out.clear();
+  const Slot i = slot_of(x);
+  if (bottom_ || i == kNone) return;
+  for (const Entry& e : keys_) {
+    if (e.slot == i) continue;
+    const std::int64_t up = at(e.slot, i), down = at(i, e.slot);  // x - y <= up, y - x <= down
+    if (up != kInf && down != kInf && up == -down) out.emplace_back(e.var, up);
+  }
+}
+
 Zone::Slot Zone::ensure(Var x) {
   auto it = std::lower_bound(keys_.begin(), keys_.end(), x,
                              [](const Entry& e, Var v) { return e.var < v; });

@@ -41,6 +41,9 @@ class Zone {
   [[nodiscard]] std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>> range(
       Var x) const;
 
+  // The variables y (zero included, x excluded) with x - y == c exactly, and their c.
+  void equalities(Var x, std::vector<std::pair<Var, std::int64_t>>& out) const;
+
   // Removes every constraint on x (x becomes unknown).
   void forget(Var x);
   // x := y + c, keeping what was known about y (x's old relations are dropped). x == y is

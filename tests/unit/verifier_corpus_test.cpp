@@ -33,16 +33,8 @@ namespace {
 
 // Safe programs (file stem) -> why the verifier cannot prove them yet.
 const std::map<std::string, std::string> kKnownFailing = {
-    {"loop_counter_helper",
-     "the counter lives on the stack and its address goes to a helper: the loop bound is not "
-     "tracked through the stack slot"},
-    {"loop_nested", "the index of the inner loop is lost by widening (offset up to 268 > 256)"},
     {"loop_nested_packet",
      "clang hoists data_end + 1 and ~data out of the loop: arithmetic on packet_end"},
-    {"loop_stack_buffer",
-     "a loop initialising a stack buffer: the stack's initialisation is not joined per byte "
-     "across iterations"},
-    {"loop_stack_counter", "a volatile counter on the stack: the loop bound is not tracked there"},
 };
 
 #ifdef XBPF_HAVE_KERNEL_ORACLE

@@ -22,10 +22,6 @@ const std::map<std::string, std::string> kNotYet = {
     {"flow_maps/flow_account",
      "a pointer that is a map value on one path and the stack on another (needs type sets)"},
     {"v4_features/xdp_v4", "a pointer that is a map value or the stack (needs type sets)"},
-    {"prog_hash/bench_hash",
-     "the checksum fold loop: its bound needs the values themselves (loop unrolling)"},
-    {"subprograms/xdp_checksum", "a loop over packet words"},
-    {"subprograms/tc_histogram", "a loop index bound lost by widening"},
 };
 
 // "object stem/program" -> the message the verifier must refuse it with: programs that are

@@ -135,6 +135,47 @@ const std::vector<Case> kSafe = {
                "r0 = *(u8 *)(r5 + 0)\nr4 += 1\nif r3 > r4 goto loop\nout:\nr0 = 2\nexit\n"},
     {"global read-only data",
      "r1 = map_val(map_by_idx(3)) + 0 ll\nr0 = *(u8 *)(r1 + 1)\nr0 = 0\nexit\n"},
+    // A u32 store of a value below 2^32 keeps the slot equal to the register (and related).
+    {"a 32-bit loop counter on the stack",
+     "w1 = 0\n*(u32 *)(r10 - 4) = r1\nloop:\nr1 = *(u32 *)(r10 - 4)\nw1 += 1\n"
+     "*(u32 *)(r10 - 4) = r1\nif w1 < 1000 goto loop\nr0 = 0\nexit\n"},
+    // A helper that only reads the slot (a map key) leaves the counter as it was.
+    {"a stack counter used as a map key",
+     "w1 = 0\n*(u32 *)(r10 - 4) = r1\nloop:\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\n"
+     "call 1\nr1 = *(u32 *)(r10 - 4)\nw1 += 1\n*(u32 *)(r10 - 4) = r1\nif w1 < 64 goto loop\n"
+     "r0 = 0\nexit\n"},
+    // r7 moves by 4 per iteration, r8 by 1: r7 - 4 * counter and r8 - counter are constant,
+    // so r8 <= 4 bounds r7 by 12 (scaled loop counters).
+    {"a pointer stepping with a separate counter",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr7 = r0\nr8 = 1\nloop:\nr1 = *(u32 *)(r7 + 0)\nr7 += 4\n"
+     "r8 += 1\nif r8 != 5 goto loop\nout:\nr0 = 0\nexit\n"},
+    {"a pointer stepping down with a separate counter",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr7 = r0\nr7 += 12\nr8 = 1\nloop:\nr1 = *(u32 *)(r7 + 0)\n"
+     "r7 += -4\nr8 += 1\nif r8 != 5 goto loop\nout:\nr0 = 0\nexit\n"},
+    // Only `r1 != 256` bounds the loop: r1 = 16 * counter gives the counter <= 15.
+    {"an index stepping by 16 up to an inequality",
+     "r1 = 0\nloop:\nr1 += 16\nif r1 != 256 goto loop\nr0 = 0\nexit\n"},
+    // The fold loop of a one's-complement checksum: no relation bounds it, the values do
+    // (after five iterations x <= 0xffff); iterated without joining, it stops.
+    {"a checksum fold loop",
+     "r3 = *(u32 *)(r1 + 12)\nr3 <<= 8\nif r3 < 65536 goto out\nloop:\nr4 = r3\nr4 >>= 16\n"
+     "r3 &= 65535\nr3 += r4\nif r3 > 65535 goto loop\nout:\nr0 = 0\nexit\n"},
+    // A buffer filled byte after byte through a pointer: the initialised range's end follows
+    // the index.
+    {"a loop filling a stack buffer",
+     "r2 = 0\nloop:\nr3 = r10\nr3 += -64\nr3 += r2\n*(u8 *)(r3 + 0) = r2\nr2 += 1\n"
+     "if r2 != 64 goto loop\nr0 = *(u64 *)(r10 - 64)\nr0 = *(u64 *)(r10 - 8)\nr0 = 0\nexit\n"},
+    {"a loop filling a stack buffer downwards",
+     "r2 = 64\nloop:\nr2 += -1\nr3 = r10\nr3 += -64\nr3 += r2\n*(u8 *)(r3 + 0) = r2\n"
+     "if r2 != 0 goto loop\nr0 = *(u64 *)(r10 - 64)\nr0 = *(u64 *)(r10 - 8)\nr0 = 0\nexit\n"},
+    // `r4 <<= 32; r5 = r4; r5 >>= 32`: r5 is r4's old value (and keeps its relations).
+    {"a zero extension into another register keeps the relation",
+     "r0 = 0\nr4 = 0\nloop:\nr0 += 1\nr4 <<= 32\nr5 = r4\nr5 >>= 32\nr4 = r0\n"
+     "if r5 < 6 goto loop\nr0 <<= 3\nr1 = map_by_idx(0) ll\nr6 = 0\n*(u32 *)(r10 - 4) = r6\n"
+     "r2 = r10\nr2 += -4\nr7 = r0\ncall 1\nif r0 == 0 goto out\nr0 += r7\n"
+     "r1 = *(u64 *)(r0 - 48)\nout:\nr0 = 0\nexit\n"},
 };
 
 const std::vector<Case> kUnsafe = {
@@ -190,6 +231,51 @@ const std::vector<Case> kUnsafe = {
     {"a loop whose bound is not proven",
      "r1 = *(u32 *)(r1 + 12)\nr0 = 0\nloop:\nr0 += 1\nif r0 != r1 goto loop\nr0 = 0\nexit\n",
      progtype::ProgramType::xdp, 2, "may not terminate"},
+    // The loop fills 63 of the 64 bytes the read takes.
+    {"a loop filling a stack buffer short of its end",
+     "r2 = 0\nloop:\nr3 = r10\nr3 += -64\nr3 += r2\n*(u8 *)(r3 + 0) = r2\nr2 += 1\n"
+     "if r2 != 63 goto loop\nr0 = *(u64 *)(r10 - 8)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 7, "not initialised"},
+    // Every other byte only.
+    {"a loop filling every other byte of a stack buffer",
+     "r2 = 0\nloop:\nr3 = r10\nr3 += -64\nr3 += r2\n*(u8 *)(r3 + 0) = r2\nr2 += 2\n"
+     "if r2 != 64 goto loop\nr0 = *(u64 *)(r10 - 64)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 7, "not initialised"},
+    // A 1-byte slot cannot hold a counter up to 1000: the relation must not survive the store.
+    {"a loop counter truncated by a narrow store",
+     "w1 = 0\n*(u8 *)(r10 - 1) = r1\nloop:\nr1 = *(u8 *)(r10 - 1)\nw1 += 1\n"
+     "*(u8 *)(r10 - 1) = r1\nif w1 < 1000 goto loop\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 2, "may not terminate"},
+    // The helper writes the counter's slot: its relation with the loop is gone.
+    {"a stack counter a helper overwrites",
+     "r1 = 0\n*(u64 *)(r10 - 8) = r1\nloop:\nr1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\ncall 113\n"
+     "r1 = *(u64 *)(r10 - 8)\nr1 += 1\n*(u64 *)(r10 - 8) = r1\nif r1 < 100 goto loop\n"
+     "r0 = 0\nexit\n",
+     progtype::ProgramType::kprobe, 2, "may not terminate"},
+    {"a pointer stepping past its map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr7 = r0\nr8 = 1\nloop:\nr1 = *(u32 *)(r7 + 0)\nr7 += 4\n"
+     "r8 += 1\nif r8 != 6 goto loop\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 10, "outside the map value"},
+    {"a pointer stepping down past its map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr7 = r0\nr7 += 12\nr8 = 1\nloop:\nr1 = *(u32 *)(r7 + 0)\n"
+     "r7 += -4\nr8 += 1\nif r8 != 6 goto loop\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 11, "outside the map value"},
+    {"an index stepping by 16 past an inequality",
+     "r1 = 0\nloop:\nr1 += 16\nif r1 != 250 goto loop\nr0 = 0\nexit\n", progtype::ProgramType::xdp,
+     1, "may not terminate"},
+    // The same fold, which adds 2^16 back each time: it never stops.
+    {"a fold loop that does not shrink",
+     "r3 = *(u32 *)(r1 + 12)\nr3 <<= 8\nif r3 < 65536 goto out\nloop:\nr4 = r3\nr4 >>= 16\n"
+     "r3 &= 65535\nr3 += r4\nr3 |= 65536\nif r3 > 65535 goto loop\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 3, "may not terminate"},
+    // r4 does not fit in 32 bits before the shift: r5 (its low half) is not r4's value, and
+    // the read below is reachable.
+    {"a zero extension of a value that does not fit",
+     "r6 = 0x100000000 ll\nr4 = *(u32 *)(r1 + 12)\nr4 += r6\nr4 <<= 32\nr5 = r4\nr5 >>= 32\n"
+     "if r5 > 7 goto out\nr0 = *(u64 *)(r10 - 64)\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 8, "not initialised"},
     {"stack access below the frame", "r1 = 0\n*(u64 *)(r10 - 520) = r1\nr0 = 0\nexit\n",
      progtype::ProgramType::xdp, 1, "outside the stack"},
     {"write to read-only data",
