@@ -41,6 +41,12 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const st
 // when no such memory is available.
 void* allocate_low(std::size_t size);
 void free_low(void* memory, std::size_t size);
+// The same for a large block read sparsely (a ring of packet frames, one page each, of which
+// a program reads the first cache lines): on Linux 2 MiB-aligned and advised for transparent
+// huge pages (MADV_HUGEPAGE), so that walking it does not miss the TLB on every frame; plain
+// allocate_low() memory elsewhere. Freed by free_low_huge() with the same size.
+void* allocate_low_huge(std::size_t size);
+void free_low_huge(void* memory, std::size_t size);
 
 // Executable memory, never writable and executable at once (W^X): allocate_code() returns
 // `size` bytes readable and writable, page-aligned (nullptr when none is available); the

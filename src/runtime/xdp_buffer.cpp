@@ -13,27 +13,38 @@ constexpr std::size_t kEthHeader = 14;       // ETH_HLEN: the smallest packet ad
 constexpr std::size_t kXdpFrameHeader = 40;  // sizeof(struct xdp_frame), kept at the frame start
 }  // namespace
 
-XdpBuffer::~XdpBuffer() { platform::free_low(frame_, frame_size_); }
+XdpBuffer::~XdpBuffer() { platform::free_low(owned_, owned_size_); }
 
 Status XdpBuffer::reserve(std::size_t max_packet) {
   const std::size_t needed = std::max(kXdpFrameSize, kXdpHeadroom + max_packet + kXdpTailReserve);
-  if (frame_ != nullptr && frame_size_ >= needed) return {};
-  platform::free_low(frame_, frame_size_);
-  frame_size_ = (needed + 4095) & ~std::size_t{4095};
-  frame_ = static_cast<std::uint8_t*>(platform::allocate_low(frame_size_));
-  if (frame_ == nullptr) {
-    frame_size_ = 0;
-    return make_error("cannot allocate a " + std::to_string(needed) +
-                      "-byte packet frame below 4 GiB (xdp_md holds 32-bit pointers)");
+  if (owned_ == nullptr || owned_size_ < needed) {
+    platform::free_low(owned_, owned_size_);
+    owned_size_ = (needed + 4095) & ~std::size_t{4095};
+    owned_ = static_cast<std::uint8_t*>(platform::allocate_low(owned_size_));
+    if (owned_ == nullptr) {
+      owned_size_ = 0;
+      frame_ = nullptr;
+      frame_size_ = 0;
+      data_meta_ = data_ = data_end_ = nullptr;
+      return make_error("cannot allocate a " + std::to_string(needed) +
+                        "-byte packet frame below 4 GiB (xdp_md holds 32-bit pointers)");
+    }
+  } else if (frame_ == owned_) {
+    return {};
   }
+  frame_ = owned_;
+  frame_size_ = owned_size_;
   data_meta_ = data_ = data_end_ = frame_ + kXdpHeadroom;
+  frags_.clear();
   return {};
 }
 
 Status XdpBuffer::reset(std::span<const std::uint8_t> packet, std::size_t meta,
                         std::size_t linear) {
   // The common case, once per packet of a capture: a reserved frame, the whole packet in it.
-  if (meta == 0 && frame_ != nullptr && packet.size() <= std::min(linear, kXdpMaxLinear)) {
+  if (meta == 0 && owned_ != nullptr && packet.size() <= std::min(linear, kXdpMaxLinear)) {
+    frame_ = owned_;
+    frame_size_ = owned_size_;
     data_meta_ = data_ = frame_ + kXdpHeadroom;
     data_end_ = data_ + packet.size();
     // memmove: GCC expands a bounded memcpy into `rep movsq`, several times slower than the
@@ -168,12 +179,6 @@ long XdpBuffer::adjust_tail(std::int64_t delta) {
   if (delta > 0) std::memset(data_end_, 0, static_cast<std::size_t>(delta));
   data_end_ = end;
   return 0;
-}
-
-void XdpBuffer::publish(XdpMd& md) const {
-  md.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_));
-  md.data_end = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_end_));
-  md.data_meta = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_meta_));
 }
 
 }  // namespace xbpf::runtime

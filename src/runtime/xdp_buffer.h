@@ -45,6 +45,18 @@ class XdpBuffer {
   // kXdpMaxFrags fragments is ENOMEM.
   Status reset(std::span<const std::uint8_t> packet, std::size_t meta = 0,
                std::size_t linear = kXdpMaxLinear);
+  // Runs a packet in place instead (zero-copy): `frame` is someone else's frame of
+  // `frame_size` bytes (at least kXdpFrameSize, so that the tailroom is the same as with a
+  // frame of our own) whose packet, `length` bytes (at most kXdpMaxLinear), already sits at
+  // the standard headroom. The program's changes land in that frame. The next reset() goes
+  // back to the buffer's own frame.
+  void attach(std::uint8_t* frame, std::size_t frame_size, std::size_t length) {
+    frame_ = frame;
+    frame_size_ = frame_size;
+    data_meta_ = data_ = frame + kXdpHeadroom;
+    data_end_ = data_ + length;
+    if (!frags_.empty()) frags_.clear();
+  }
 
   [[nodiscard]] std::uint8_t* data() const { return data_; }
   [[nodiscard]] std::uint8_t* data_end() const { return data_end_; }
@@ -74,10 +86,16 @@ class XdpBuffer {
   long adjust_tail(std::int64_t delta);
 
   // Writes data, data_end and data_meta into `md` (the other fields are the caller's).
-  void publish(XdpMd& md) const;
+  void publish(XdpMd& md) const {
+    md.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_));
+    md.data_end = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_end_));
+    md.data_meta = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(data_meta_));
+  }
 
  private:
-  std::uint8_t* frame_ = nullptr;
+  std::uint8_t* owned_ = nullptr;  // the buffer's own frame (allocate_low)
+  std::size_t owned_size_ = 0;
+  std::uint8_t* frame_ = nullptr;  // the frame in use: owned_, or an attached one
   std::size_t frame_size_ = 0;
   std::uint8_t* data_meta_ = nullptr;
   std::uint8_t* data_ = nullptr;

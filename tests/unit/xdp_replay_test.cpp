@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "hooks/xdp/capture_run.h"
+#include "hooks/xdp/frame_ring.h"
 #include "xdp_test_util.h"
 
 namespace xbpf::hooks::xdp::test {
@@ -325,6 +326,125 @@ TEST_F(XdpReplayTest, NonEthernetCapturesAreRefused) {
   EXPECT_THAT(summary.error().to_string(),
               HasSubstr("interface 1 (any) has link type LINUX_SLL (113); XDP programs receive "
                         "Ethernet frames"));
+}
+
+// The same packets copied into the worker's frame and run in place in a FrameRing: the same
+// verdicts, redirect targets and output, the tailroom included (a 3,500-byte packet may grow
+// by 20 bytes, not 21, in both), jumbo frames and runts too.
+TEST_F(XdpReplayTest, FramesInPlaceGiveTheCopiesResults) {
+  PacketSet set;
+  const std::uint8_t actions[] = {0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+  const std::uint8_t args[] = {0, 0, 0, 0, 0, 9, 3, 5, 0, 0, 10, 20, 0, 0, 0, 0};
+  for (std::size_t size : {64, 1500, 3520, 9000}) {
+    for (std::size_t i = 0; i < sizeof actions; ++i)
+      set.frames.push_back(action_frame(actions[i], args[i], size));
+  }
+  set.frames.push_back(action_frame(10, 20, 3500));
+  set.frames.push_back(action_frame(10, 21, 3500));
+  set.frames.push_back(Bytes(13, 0xff));   // a runt
+  set.frames.push_back(Bytes(600, 0x01));  // not 0x88b5: passes
+  const std::vector<ReplayPacket> packets = set.packets();
+  FrameRing ring;
+  ASSERT_TRUE(ring.assign(packets).ok());
+  ReplayOptions options;
+  options.keep_output = true;
+  for (vm::Engine engine : {vm::Engine::checked, vm::Engine::interpreter}) {
+    SCOPED_TRACE(std::string(vm::engine_name(engine)));
+    options.engine = engine;
+    Result<std::unique_ptr<XdpReplay>> copying = XdpReplay::create(*program_, options);
+    Result<std::unique_ptr<XdpReplay>> in_place = XdpReplay::create(*program_, options);
+    ASSERT_TRUE(copying.ok() && in_place.ok());
+    std::vector<PacketResult> copied, placed;
+    ASSERT_TRUE((*copying)->run(packets, copied).ok());
+    ASSERT_TRUE(ring.assign(packets).ok());  // the originals again (the program writes some)
+    ASSERT_TRUE((*in_place)->run(ring, placed).ok());
+    ASSERT_EQ(placed.size(), copied.size());
+    for (std::size_t i = 0; i < copied.size(); ++i) {
+      SCOPED_TRACE("packet " + std::to_string(i));
+      EXPECT_EQ(placed[i].ran, copied[i].ran);
+      EXPECT_EQ(placed[i].retval, copied[i].retval);
+      EXPECT_EQ(placed[i].redirect_ifindex, copied[i].redirect_ifindex);
+      EXPECT_EQ(placed[i].output, copied[i].output);
+    }
+    EXPECT_EQ((*in_place)->counts(), (*copying)->counts());
+    const std::size_t last = copied.size() - 3;
+    EXPECT_EQ(copied[last - 1].retval, kXdpPass);  // grown to the end of the tailroom
+    EXPECT_EQ(copied[last].retval, kXdpAborted);   // one byte past it
+  }
+}
+
+// In place, the program's writes land in the ring's frames; the copying path leaves the
+// packets alone. A second run starts from each packet's place in its frame again.
+TEST_F(XdpReplayTest, FramesInPlaceKeepTheProgramsChanges) {
+  PacketSet set;
+  set.frames = {action_frame(12), action_frame(7), action_frame(2)};
+  const std::vector<ReplayPacket> packets = set.packets();
+  FrameRing ring;
+  ASSERT_TRUE(ring.assign(packets).ok());
+  ReplayOptions options;
+  options.keep_output = true;
+  Result<std::unique_ptr<XdpReplay>> replay = XdpReplay::create(*program_, options);
+  ASSERT_TRUE(replay.ok());
+  std::vector<PacketResult> results;
+  ASSERT_TRUE((*replay)->run(packets, results).ok());
+  EXPECT_EQ(set.frames[0], action_frame(12));
+  for (int pass = 0; pass < 2; ++pass) {
+    ASSERT_TRUE((*replay)->run(ring, results).ok());
+    Bytes indexes = set.frames[0];
+    const std::uint8_t fields[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(&indexes[16], fields, 8);
+    EXPECT_EQ(Bytes(ring.packet(0).data.begin(), ring.packet(0).data.end()), indexes);
+    EXPECT_EQ(results[0].output, indexes);
+    // adjust_head(-16) wrote into the headroom, in front of the packet's place.
+    ASSERT_EQ(results[1].retval, kXdpTx);
+    EXPECT_EQ(results[1].output.size(), set.frames[1].size() + 16);
+    EXPECT_EQ(Bytes(ring.packet(1).data.begin(), ring.packet(1).data.end()), set.frames[1]);
+  }
+}
+
+// Frames are a page (and a line) apart below 4 GiB, the packet at the standard headroom;
+// jumbo frames are kept aside; growing the ring moves the packets along.
+TEST(FrameRingTest, LaysPacketsOutInFrames) {
+  std::vector<Bytes> frames;
+  for (std::size_t i = 0; i < 300; ++i) {
+    const std::size_t size = i % 50 == 7 ? 5000 + i : i % 3 == 0 ? 0 : 14 + i * 11;
+    Bytes frame(size);
+    for (std::size_t at = 0; at < size; ++at) frame[at] = static_cast<std::uint8_t>(at * 7 + i);
+    frames.push_back(frame);
+  }
+  FrameRing ring;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    ReplayPacket packet;
+    packet.data = frames[i];
+    packet.ifindex = static_cast<std::uint32_t>(i % 4 + 1);
+    packet.timestamp_ns = i * 1000;
+    packet.record = i + 1;
+    ASSERT_TRUE(ring.add(packet).ok());
+  }
+  ASSERT_EQ(ring.size(), frames.size());
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    SCOPED_TRACE("packet " + std::to_string(i));
+    const ReplayPacket& packet = ring.packet(i);
+    EXPECT_EQ(Bytes(packet.data.begin(), packet.data.end()), frames[i]);
+    EXPECT_NE(packet.data.data(), frames[i].data());
+    EXPECT_EQ(packet.ifindex, i % 4 + 1);
+    EXPECT_EQ(packet.timestamp_ns, i * 1000);
+    EXPECT_EQ(packet.record, i + 1);
+    std::uint8_t* frame = ring.frame(i);
+    if (frames[i].size() > runtime::kXdpMaxLinear) {
+      EXPECT_EQ(frame, nullptr);
+      continue;
+    }
+    ASSERT_NE(frame, nullptr);
+    EXPECT_EQ(frame + runtime::kXdpHeadroom, packet.data.data());
+    EXPECT_LT(reinterpret_cast<std::uintptr_t>(frame) + runtime::kXdpFrameSize,
+              std::uintptr_t{1} << 32);
+    if (i > 0) {
+      EXPECT_EQ(frame - ring.frame(0), static_cast<std::ptrdiff_t>(i * FrameRing::kStride));
+    }
+  }
+  ring.clear();
+  EXPECT_TRUE(ring.empty());
 }
 
 TEST_F(XdpReplayTest, OnlyXdpProgramsAndEnoughCpus) {

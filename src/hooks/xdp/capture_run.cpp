@@ -1,41 +1,35 @@
 #include "hooks/xdp/capture_run.h"
 
+#include <algorithm>
+
+#include "hooks/xdp/frame_ring.h"
 #include "platform/platform.h"
 
 namespace xbpf::hooks::xdp {
 namespace {
 
-// A batch of packets copied out of the reader (whose buffer each next() reuses).
+// A batch of packets copied out of the reader (whose buffer each next() reuses) into the
+// frames they run in.
 struct Batch {
-  std::vector<std::uint8_t> bytes;
-  std::vector<std::size_t> starts;
-  std::vector<ReplayPacket> packets;  // data filled in by seal()
+  FrameRing ring;
   std::vector<std::uint32_t> interfaces;
   std::vector<std::uint32_t> original_lengths;
 
   void clear() {
-    bytes.clear();
-    starts.clear();
-    packets.clear();
+    ring.clear();
     interfaces.clear();
     original_lengths.clear();
   }
-  void add(const CapturePacket& packet) {
-    starts.push_back(bytes.size());
-    bytes.insert(bytes.end(), packet.data.begin(), packet.data.end());
+  Status add(const CapturePacket& packet) {
     ReplayPacket replay;
+    replay.data = packet.data;
     replay.ifindex = ifindex_of_interface(packet.interface);
     replay.timestamp_ns = packet.timestamp_ns;
     replay.record = packet.record;
-    packets.push_back(replay);
+    XBPF_TRY(ring.add(replay));
     interfaces.push_back(packet.interface);
     original_lengths.push_back(packet.original_length);
-  }
-  void seal() {
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-      const std::size_t end = i + 1 < starts.size() ? starts[i + 1] : bytes.size();
-      packets[i].data = std::span<const std::uint8_t>(bytes).subspan(starts[i], end - starts[i]);
-    }
+    return {};
   }
 };
 
@@ -48,10 +42,10 @@ Status write_results(const Batch& batch, const std::vector<PacketResult>& result
     while (declared <= interface) XBPF_TRY(writer.add_interface(reader.interfaces()[declared++]));
     OutputPacket out;
     out.interface = interface;
-    out.timestamp_ns = batch.packets[i].timestamp_ns;
+    out.timestamp_ns = batch.ring.packet(i).timestamp_ns;
     // Bytes the capture did not keep stay missing: the original length follows the change.
     const std::uint32_t missing =
-        batch.original_lengths[i] - static_cast<std::uint32_t>(batch.packets[i].data.size());
+        batch.original_lengths[i] - static_cast<std::uint32_t>(batch.ring.packet(i).data.size());
     out.original_length = static_cast<std::uint32_t>(result.output.size()) + missing;
     out.data = result.output;
     out.comment = result.retval == kXdpPass ? "XDP_PASS" : "XDP_TX";
@@ -70,6 +64,8 @@ Result<CaptureRunSummary> run_capture(const runtime::LoadedProgram& program, Cap
   Result<std::unique_ptr<XdpReplay>> replay = XdpReplay::create(program, replay_options);
   if (!replay) return std::move(replay).error();
   Batch batch;
+  // A batch's frames (a page each) at once, rather than growing with the first batch.
+  XBPF_TRY(batch.ring.reserve(std::clamp<std::size_t>(options.batch, 1, 4096)));
   std::vector<PacketResult> results;
   std::uint32_t declared = 0;  // interfaces declared to the writer
   std::uint64_t records = 0;
@@ -78,7 +74,7 @@ Result<CaptureRunSummary> run_capture(const runtime::LoadedProgram& program, Cap
     batch.clear();
     std::optional<Error> read_error;
     bool more = true;
-    while (batch.packets.size() < std::max<std::size_t>(options.batch, 1)) {
+    while (batch.ring.size() < std::max<std::size_t>(options.batch, 1)) {
       Result<bool> next = reader.next(packet);
       if (!next) {
         read_error = std::move(next).error();
@@ -98,11 +94,10 @@ Result<CaptureRunSummary> run_capture(const runtime::LoadedProgram& program, Cap
                                 "; XDP programs receive Ethernet frames (LINKTYPE_ETHERNET, 1)");
         break;
       }
-      batch.add(packet);
+      XBPF_TRY(batch.add(packet));
       ++records;
     }
-    batch.seal();
-    XBPF_TRY((*replay)->run(batch.packets, results));
+    XBPF_TRY((*replay)->run(batch.ring, results));
     if (writer != nullptr) XBPF_TRY(write_results(batch, results, reader, *writer, declared));
     if (options.progress) options.progress(records, packet.offset);
     if (read_error) return *read_error;

@@ -1,6 +1,7 @@
-// xbpf xdp run: a capture through an XDP program. Packets are read in batches, run (on one
-// or more workers), and the XDP_PASS and XDP_TX ones written, as the program left them and in
-// the capture's order, with their verdict as a pcapng comment.
+// xbpf xdp run: a capture through an XDP program. Packets are read in batches straight into
+// XDP frames (a FrameRing, as a NIC's DMA fills its ring), run in place (on one or more
+// workers), and the XDP_PASS and XDP_TX ones written, as the program left them and in the
+// capture's order, with their verdict as a pcapng comment.
 #pragma once
 
 #include <cstdint>

@@ -22,6 +22,8 @@
 
 namespace xbpf::hooks::xdp {
 
+class FrameRing;
+
 inline constexpr std::uint32_t kXdpAborted = 0, kXdpDrop = 1, kXdpPass = 2, kXdpTx = 3,
                                kXdpRedirect = 4;
 inline constexpr std::size_t kEthernetHeader = 14;
@@ -54,7 +56,24 @@ struct VerdictCounts {
   // which the kernel drops).
   std::map<std::uint32_t, std::uint64_t> redirect_targets;
 
-  void count(const PacketResult& result, std::size_t bytes);
+  // Once per packet: inline, the map of redirect targets out of line.
+  void count(const PacketResult& result, std::size_t size) {
+    if (!result.ran) {
+      ++skipped;
+      return;
+    }
+    ++packets;
+    bytes += size;
+    switch (result.retval) {
+      case kXdpAborted: ++aborted; break;
+      case kXdpDrop: ++drop; break;
+      case kXdpPass: ++pass; break;
+      case kXdpTx: ++tx; break;
+      case kXdpRedirect: count_redirect(result); break;
+      default: ++unknown; break;
+    }
+  }
+  void count_redirect(const PacketResult& result);
   void add(const VerdictCounts& other);
   bool operator==(const VerdictCounts&) const = default;
 };
@@ -81,8 +100,12 @@ class XdpReplay {
   XdpReplay& operator=(const XdpReplay&) = delete;
 
   // Runs every packet; results[i] is packets[i]'s. A program fault (checked mode) or a
-  // packet too large for a frame stops the run with an error naming the record.
+  // packet too large for a frame stops the run with an error naming the record. Each packet
+  // is copied into its worker's frame first.
   Status run(std::span<const ReplayPacket> packets, std::vector<PacketResult>& results);
+  // The same for packets already laid out in frames: each runs in place, without a copy,
+  // and keeps the program's changes (see FrameRing).
+  Status run(FrameRing& ring, std::vector<PacketResult>& results);
 
   [[nodiscard]] const VerdictCounts& counts() const { return counts_; }
   // Time the workers spent on packets (frame set-up and program), summed over workers.
@@ -92,7 +115,12 @@ class XdpReplay {
  private:
   struct Worker;
   XdpReplay() = default;
-  void work(Worker& worker, std::span<const ReplayPacket> packets,
+  // Frames: places packet i in the worker's frame (a copy, or in place for a FrameRing).
+  template <class Frames>
+  Status run_all(const Frames& frames, std::span<const ReplayPacket> packets,
+                 std::vector<PacketResult>& results);
+  template <class Frames>
+  void work(Worker& worker, const Frames& frames, std::span<const ReplayPacket> packets,
             std::vector<PacketResult>& results, const std::vector<std::uint8_t>* assignment,
             unsigned index);
 
