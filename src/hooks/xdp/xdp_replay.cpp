@@ -158,7 +158,8 @@ void XdpReplay::work(Worker& worker, const Frames& frames, std::span<const Repla
                      std::vector<PacketResult>& results,
                      const std::vector<std::uint8_t>* assignment, unsigned index) {
   const vm::Program& code = *program_->code;
-  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(&worker.md)};
+  // r1 = the xdp_md, r2-r5 = 0: all five, so that the JIT's entry takes the array as it is.
+  const std::uint64_t args[5] = {reinterpret_cast<std::uint64_t>(&worker.md)};
   const bool checked = options_.engine == vm::Engine::checked;
   const std::uint64_t start = platform::monotonic_ns();
   for (std::size_t i = 0; i < packets.size(); ++i) {
