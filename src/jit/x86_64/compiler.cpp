@@ -848,7 +848,6 @@ class Generator {
   std::vector<Fixup> fixups_;
   std::vector<Cold> cold_;
   std::uint32_t slot_ = 0;
-  std::size_t return_ = 0;
   std::size_t fail_return_ = 0;
   std::size_t packet_return_ = 0;
   std::size_t body_ = 0;  // the main function's first instruction
