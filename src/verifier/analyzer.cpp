@@ -1,6 +1,7 @@
 #include "verifier/analyzer.h"
 
 #include <algorithm>
+#include <span>
 
 namespace xbpf::verifier::detail {
 namespace {
@@ -171,6 +172,7 @@ const object::MapDefinition* Checker::map(std::uint32_t region) const {
 
 void Checker::fail(State& s, std::uint32_t pc, std::string message, std::string assertion,
                    std::initializer_list<int> regs) {
+  ++failures_;
   if (errors_) {
     Diagnostic d;
     d.pc = pc;
@@ -533,7 +535,9 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
          reg_name(r) + " != NULL", {r});
     return false;
   }
-  if (stored && is_pointer(stored->kind) && reg.kind != Kind::stack) {
+  // An opaque `mixed` (or a type set with too many combinations to split) may hold a pointer.
+  if (stored && (is_pointer(stored->kind) || stored->kind == Kind::mixed) &&
+      reg.kind != Kind::stack) {
     fail(s, pc,
          access + ": stores a pointer (" + describe(*stored) + ") into " +
              std::string(kind_name(reg.kind)) +
@@ -601,7 +605,7 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
             *loaded = Reg::pointer(Kind::packet, 0, Scalar::constant(0));
             break;
           case FieldKind::packet_end:
-            *loaded = Reg{Kind::packet_end, false, 0, 0, 0, s.packet_size};
+            *loaded = Reg{Kind::packet_end, false, 0, 0, 0, s.packet_size, nullptr};
             break;
           case FieldKind::packet_meta:
             *loaded = Reg::pointer(Kind::packet, 0, s.meta_offset);
@@ -967,13 +971,16 @@ void Checker::legacy_packet_load(State& s, const isa::Instruction& insn) {
 // ---- helpers ----
 
 void Checker::invalidate_packet(State& s) const {
+  // A type set with a packet member is a packet pointer on some path: as unusable.
+  auto is_packet = [](const Reg& reg) {
+    return reg.any_type(
+        [](const Reg& m) { return m.kind == Kind::packet || m.kind == Kind::packet_end; });
+  };
   auto clear = [&](Reg& reg) {
-    if (reg.kind == Kind::packet || reg.kind == Kind::packet_end) reg = Reg{};
+    if (is_packet(reg)) reg = Reg{};
   };
   for (int r = 0; r < 11; ++r) {
-    if (s.regs[static_cast<std::size_t>(r)].kind == Kind::packet ||
-        s.regs[static_cast<std::size_t>(r)].kind == Kind::packet_end)
-      s.set_reg(r, Reg{});
+    if (is_packet(s.regs[static_cast<std::size_t>(r)])) s.set_reg(r, Reg{});
   }
   for (auto& frame : s.callers) {
     for (auto& reg : frame) clear(reg);
@@ -981,7 +988,7 @@ void Checker::invalidate_packet(State& s) const {
   for (std::size_t f = 0; f < s.stacks.size(); ++f) {
     auto& cells = s.stacks[f].cells;
     for (auto it = cells.begin(); it != cells.end();) {
-      if (it->second.value.kind == Kind::packet || it->second.value.kind == Kind::packet_end) {
+      if (is_packet(it->second.value)) {
         s.zone.forget(Vars::cell(static_cast<int>(f), it->first));
         it = cells.erase(it);
       } else {
@@ -1394,7 +1401,114 @@ void Checker::call_helper(State& s, const isa::Instruction& insn, std::int32_t i
 
 // ---- instructions ----
 
+namespace {
+
+// The registers an instruction reads as operands, whose type matters (a 64-bit copy only moves
+// its source, type set and all). At most 6; returns how many.
+std::size_t operands(const isa::Instruction& insn, std::array<int, 6>& out) {
+  const isa::OpInfo& info = insn.info();
+  std::size_t n = 0;
+  switch (info.form) {
+    case Form::alu_reg:
+      if (info.sem == Sem::mov && info.width == 64) break;
+      out[n++] = insn.src;
+      if (info.sem != Sem::mov) out[n++] = insn.dst;
+      break;
+    case Form::alu_movsx: out[n++] = insn.src; break;
+    case Form::alu_imm:
+      if (info.sem != Sem::mov) out[n++] = insn.dst;
+      break;
+    case Form::alu_neg:
+    case Form::byteswap:
+    case Form::st:
+    case Form::cond_imm: out[n++] = insn.dst; break;
+    case Form::ldx: out[n++] = insn.src; break;
+    case Form::stx:
+    case Form::cond_reg:
+      out[n++] = insn.dst;
+      out[n++] = insn.src;
+      break;
+    case Form::atomic:
+      out[n++] = insn.dst;
+      out[n++] = insn.src;
+      if (info.sem == Sem::atomic_cmpxchg) out[n++] = 0;
+      break;
+    case Form::ld_ind:
+      out[n++] = 6;
+      out[n++] = insn.src;
+      break;
+    case Form::ld_abs: out[n++] = 6; break;
+    case Form::call_helper:
+      // The arguments the prototype declares.
+      if (const progtype::HelperPrototype* proto = progtype::helper(insn.imm)) {
+        for (std::size_t i = 0; i < proto->args.size() && proto->args[i] != ArgType::none; ++i)
+          out[n++] = static_cast<int>(i) + 1;
+      }
+      break;
+    case Form::callx:
+      out[n++] = insn.dst;
+      for (int r = 1; r <= 5; ++r) out[n++] = r;
+      break;
+    default: break;
+  }
+  return n;
+}
+
+// Combinations of members tried at one instruction, at most: past that, the type sets stay
+// opaque (and the instruction refuses them as it refuses any `mixed`).
+constexpr std::size_t kMaxCombinations = 16;
+
+// Applies `apply` to each combination of the members of the type sets among `regs`, one
+// state each, and joins the results: every check the instruction makes then holds for every
+// member. False (and `s` unchanged) when no register has a type set or there are too many
+// combinations.
+template <class F>
+bool for_each_type(State& s, std::span<const int> regs, F&& apply) {
+  std::array<int, 6> split{};
+  std::size_t n = 0, combinations = 1;
+  for (int r : regs) {
+    const Reg& reg = s.regs[static_cast<std::size_t>(r)];
+    if (!reg.has_types() || std::find(split.begin(), split.begin() + n, r) != split.begin() + n)
+      continue;
+    split[n++] = r;
+    combinations *= reg.types->members.size();
+  }
+  if (n == 0 || combinations > kMaxCombinations) return false;
+  State out = State::make_bottom();
+  for (std::size_t c = 0; c < combinations; ++c) {
+    State copy = s;
+    std::size_t k = c;
+    for (std::size_t i = 0; i < n; ++i) {
+      const TypeSet& set = *s.regs[static_cast<std::size_t>(split[i])].types;
+      copy.set_reg(split[i], select_type(copy, set, k % set.members.size()));
+      k /= set.members.size();
+    }
+    apply(copy);
+    out = out.join(copy);
+  }
+  s = std::move(out);
+  return true;
+}
+
+}  // namespace
+
 void Checker::step(State& s, const isa::Instruction& insn, std::uint32_t site) {
+  if (s.bottom) return;
+  std::array<int, 6> regs{};
+  // Conditional jumps only check that their operands are readable here (branch() refines).
+  const isa::Form form = insn.info().form;
+  const std::size_t n = form == Form::cond_imm || form == Form::cond_reg ? 0 : operands(insn, regs);
+  // A check that fails for one member fails for the instruction: nothing continues from it.
+  const std::uint64_t failures = failures_;
+  if (for_each_type(s, std::span<const int>(regs.data(), n),
+                    [&](State& one) { step_one(one, insn, site); })) {
+    if (failures_ != failures) s = State::make_bottom();
+    return;
+  }
+  step_one(s, insn, site);
+}
+
+void Checker::step_one(State& s, const isa::Instruction& insn, std::uint32_t site) {
   if (s.bottom) return;
   const isa::OpInfo& info = insn.info();
   switch (info.form) {
@@ -1474,6 +1588,19 @@ bool Checker::extend32(State& s, const isa::Instruction& shl, const isa::Instruc
 }
 
 void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
+  if (s.bottom) return;
+  std::array<int, 6> regs{};
+  const std::size_t n = operands(insn, regs);
+  const std::uint64_t failures = failures_;
+  if (for_each_type(s, std::span<const int>(regs.data(), n),
+                    [&](State& one) { branch_one(one, insn, taken); })) {
+    if (failures_ != failures) s = State::make_bottom();
+    return;
+  }
+  branch_one(s, insn, taken);
+}
+
+void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
   if (s.bottom) return;
   const isa::OpInfo& info = insn.info();
   const int d = insn.dst;
@@ -1752,7 +1879,9 @@ namespace {
 // Pointers into frames above `frame` (which returned) become unusable.
 void drop_frames_above(State& s, int frame) {
   auto dead = [&](const Reg& reg) {
-    return reg.kind == Kind::stack && reg.region > static_cast<std::uint32_t>(frame);
+    return reg.any_type([&](const Reg& m) {
+      return m.kind == Kind::stack && m.region > static_cast<std::uint32_t>(frame);
+    });
   };
   for (int r = 0; r < 11; ++r) {
     if (dead(s.regs[static_cast<std::size_t>(r)])) s.set_reg(r, Reg{});

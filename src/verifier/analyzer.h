@@ -100,6 +100,9 @@ class Checker {
  private:
   void fail(State& s, std::uint32_t pc, std::string message, std::string assertion,
             std::initializer_list<int> regs = {});
+  // step() and branch() for operands without type sets (the others apply them per member).
+  void step_one(State& s, const isa::Instruction& insn, std::uint32_t site);
+  void branch_one(State& s, const isa::Instruction& insn, bool taken);
   bool readable(State& s, std::uint32_t pc, int r);
   bool check_access(State& s, std::uint32_t pc, int r, std::int16_t off, unsigned width, bool write,
                     Reg* loaded, const Reg* stored);
@@ -120,7 +123,8 @@ class Checker {
   const ProgramView& program_;
   const Options& options_;
   std::vector<Diagnostic>* errors_;
-  std::uint32_t slots_;  // reference ids are context * slots + pc + 1
+  std::uint32_t slots_;         // reference ids are context * slots + pc + 1
+  std::uint64_t failures_ = 0;  // assertions failed so far (fail())
 };
 
 }  // namespace xbpf::verifier::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 namespace xbpf::verifier {
 
@@ -78,10 +79,37 @@ bool tighten(const Zone& zone, Zone::Var var, Scalar& value) {
   return !value.is_bottom();
 }
 
-bool reg_leq(const Reg& a, const Reg& b) {
+const std::bitset<kStackBytes>& frame_init(const State* s, const Reg& reg) {
+  static const std::bitset<kStackBytes> kNone;
+  if (!s || reg.kind != Kind::stack || reg.region >= s->stacks.size()) return kNone;
+  return s->stacks[reg.region].init;
+}
+
+// `sa`: the state `a` belongs to (its initialised stack bytes hold where `a` is a stack
+// member, and may cover what a member of `b` keeps).
+bool reg_leq(const Reg& a, const Reg& b, const State* sa) {
   if (b.kind == Kind::uninit) return true;
   if (a.kind == Kind::uninit) return false;
-  if (b.kind == Kind::mixed) return true;
+  if (b.kind == Kind::mixed) {
+    if (!b.types) return true;
+    // Every value of `a` (each member) is a value of some member of `b`, with the initialised
+    // bytes that member keeps.
+    auto covered = [&](const Reg& m, const std::bitset<kStackBytes>& init) {
+      for (std::size_t i = 0; i < b.types->members.size(); ++i) {
+        if (reg_leq(m, b.types->members[i], nullptr) &&
+            (b.types->init[i] & ~(init | frame_init(sa, m))).none())
+          return true;
+      }
+      return false;
+    };
+    if (a.kind != Kind::mixed) return covered(a, {});
+    if (!a.types) return false;
+    for (std::size_t i = 0; i < a.types->members.size(); ++i) {
+      if (!covered(a.types->members[i], a.types->init[i])) return false;
+    }
+    return true;
+  }
+  if (a.kind == Kind::mixed) return false;
   if (a.kind != b.kind || a.region != b.region || a.size != b.size) return false;
   if (a.nullable && !b.nullable) return false;
   if (b.id != 0 && a.id != b.id) return false;
@@ -103,7 +131,79 @@ void for_each_numeric(State& s, F&& f) {
 
 }  // namespace
 
-Reg join_reg(const Reg& a, const Reg& b) {
+bool Reg::may_be_type() const {
+  switch (kind) {
+    case Kind::number: return true;
+    case Kind::ctx:
+    case Kind::stack:
+    case Kind::packet:
+    case Kind::map_value: return !nullable;
+    default: return false;
+  }
+}
+
+bool Reg::operator==(const Reg& other) const {
+  return kind == other.kind && nullable == other.nullable && region == other.region &&
+         size == other.size && id == other.id && num == other.num &&
+         (types == other.types || (types && other.types && *types == *other.types));
+}
+
+bool TypeSet::operator==(const TypeSet& other) const {
+  return members == other.members && init == other.init;
+}
+
+Reg join_types(const Reg& a, const Reg& b, const State* sa, const State* sb, State& into) {
+  TypeSet set;
+  auto add = [&](const Reg& m, const std::bitset<kStackBytes>& init) {
+    if (!m.may_be_type()) return false;
+    for (std::size_t i = 0; i < set.members.size(); ++i) {
+      if (set.members[i].same_region(m)) {
+        set.members[i].num = set.members[i].num.join(m.num);
+        set.init[i] &= init;
+        return true;
+      }
+    }
+    Reg t = m;
+    t.id = 0;  // not a reference and never NULL (may_be_type): the id has no use left
+    set.members.push_back(std::move(t));
+    set.init.push_back(m.kind == Kind::stack ? init : std::bitset<kStackBytes>());
+    return set.members.size() <= kMaxTypes;
+  };
+  auto add_all = [&](const Reg& r, const State* s) {
+    if (r.kind != Kind::mixed) return add(r, frame_init(s, r));
+    if (!r.types) return false;
+    for (std::size_t i = 0; i < r.types->members.size(); ++i) {
+      const Reg& m = r.types->members[i];
+      if (!add(m, r.types->init[i] | frame_init(s, m))) return false;
+    }
+    return true;
+  };
+  if (!add_all(a, sa) || !add_all(b, sb)) return Reg::opaque();
+  if (set.members.size() == 1) return set.members.front();
+  std::vector<std::size_t> order(set.members.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const Reg &p = set.members[x], &q = set.members[y];
+    return std::tie(p.kind, p.region, p.size) < std::tie(q.kind, q.region, q.size);
+  });
+  TypeSet sorted;
+  for (std::size_t i : order) {
+    sorted.members.push_back(std::move(set.members[i]));
+    sorted.init.push_back(set.init[i]);
+  }
+  Reg r = Reg::opaque();
+  r.types = into.own(std::move(sorted));
+  return r;
+}
+
+const Reg& select_type(State& s, const TypeSet& set, std::size_t m) {
+  const Reg& value = set.members[m];
+  if (value.kind == Kind::stack && value.region < s.stacks.size())
+    s.stacks[value.region].init |= set.init[m];
+  return value;
+}
+
+Reg join_reg(const Reg& a, const Reg& b, const State* sa, const State* sb, State& into) {
   if (a.kind == Kind::uninit || b.kind == Kind::uninit) return Reg{};
   // NULL (the number 0, as a null check leaves it) joined with a pointer: a nullable pointer.
   auto is_null = [](const Reg& r) { return r.kind == Kind::number && r.num.as_constant() == 0; };
@@ -117,14 +217,12 @@ Reg join_reg(const Reg& a, const Reg& b) {
     r.nullable = true;
     return r;
   }
-  if (a.kind != b.kind || a.region != b.region || a.size != b.size || a.kind == Kind::mixed)
-    return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top()};
+  if (!a.same_region(b) || a.kind == Kind::mixed) return join_types(a, b, sa, sb, into);
   Reg r = a;
   r.nullable = a.nullable || b.nullable;
   if (a.id != b.id) {
     // References must be the same on both sides to stay releasable.
-    if (a.kind == Kind::ringbuf_mem || a.kind == Kind::socket)
-      return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top()};
+    if (a.kind == Kind::ringbuf_mem || a.kind == Kind::socket) return Reg::opaque();
     r.id = 0;
   }
   r.num = a.num.join(b.num);
@@ -277,11 +375,12 @@ State State::join(const State& other) const {
   }
   State r;
   r.frame = frame;
-  for (std::size_t i = 0; i < 11; ++i) r.regs[i] = join_reg(regs[i], other.regs[i]);
+  for (std::size_t i = 0; i < 11; ++i)
+    r.regs[i] = join_reg(regs[i], other.regs[i], this, &other, r);
   r.callers.resize(callers.size());
   for (std::size_t f = 0; f < callers.size(); ++f) {
     for (std::size_t i = 0; i < 11; ++i)
-      r.callers[f][i] = join_reg(callers[f][i], other.callers[f][i]);
+      r.callers[f][i] = join_reg(callers[f][i], other.callers[f][i], this, &other, r);
   }
   r.stacks.resize(stacks.size());
   for (std::size_t f = 0; f < stacks.size(); ++f) {
@@ -292,7 +391,7 @@ State State::join(const State& other) const {
     for (const auto& [offset, cell] : a.cells) {
       auto it = b.cells.find(offset);
       if (it == b.cells.end() || it->second.width != cell.width) continue;
-      Reg v = join_reg(cell.value, it->second.value);
+      Reg v = join_reg(cell.value, it->second.value, this, &other, r);
       if (v.kind == Kind::uninit) continue;
       out.cells.emplace(offset, Cell{cell.width, v});
     }
@@ -316,6 +415,21 @@ State State::widen(const State& next, std::span<const std::int64_t> thresholds) 
   State r = join(next);
   auto widen_reg = [&](const Reg& old, Reg& reg) {
     if (has_offset(reg.kind) && old.kind == reg.kind) reg.num = old.num.widen(reg.num, thresholds);
+    if (!reg.has_types()) return;
+    // Each member widens against the old value of its region (the set itself only grows, up
+    // to kMaxTypes, then becomes opaque).
+    TypeSet set = *reg.types;
+    for (Reg& m : set.members) {
+      auto widen_from = [&](const Reg& o) {
+        if (o.same_region(m)) m.num = o.num.widen(m.num, thresholds);
+      };
+      if (old.has_types()) {
+        std::for_each(old.types->members.begin(), old.types->members.end(), widen_from);
+      } else {
+        widen_from(old);
+      }
+    }
+    reg.types = r.own(std::move(set));
   };
   for (std::size_t i = 0; i < 11; ++i) widen_reg(regs[i], r.regs[i]);
   for (std::size_t f = 0; f < callers.size(); ++f) {
@@ -357,11 +471,11 @@ bool State::leq(const State& other) const {
     if (align_init(a, other)) return a.leq(other);
   }
   for (std::size_t i = 0; i < 11; ++i) {
-    if (!reg_leq(regs[i], other.regs[i])) return false;
+    if (!reg_leq(regs[i], other.regs[i], this)) return false;
   }
   for (std::size_t f = 0; f < callers.size(); ++f) {
     for (std::size_t i = 0; i < 11; ++i) {
-      if (!reg_leq(callers[f][i], other.callers[f][i])) return false;
+      if (!reg_leq(callers[f][i], other.callers[f][i], this)) return false;
     }
   }
   for (std::size_t f = 0; f < stacks.size(); ++f) {
@@ -371,7 +485,7 @@ bool State::leq(const State& other) const {
     for (const auto& [offset, cell] : b.cells) {
       auto it = a.cells.find(offset);
       if (it == a.cells.end() || it->second.width != cell.width) return false;
-      if (!reg_leq(it->second.value, cell.value)) return false;
+      if (!reg_leq(it->second.value, cell.value, this)) return false;
     }
   }
   if (!other.packet_size.includes(packet_size) || !other.meta_offset.includes(meta_offset))
@@ -385,6 +499,12 @@ bool State::leq(const State& other) const {
 
 std::string describe(const Reg& reg) {
   std::string out(kind_name(reg.kind));
+  if (reg.has_types()) {
+    out += " {";
+    for (std::size_t i = 0; i < reg.types->members.size(); ++i)
+      out += (i ? " | " : "") + describe(reg.types->members[i]);
+    return out + "}";
+  }
   if (reg.kind == Kind::uninit || reg.kind == Kind::mixed) return out;
   if (reg.nullable) out += " or NULL";
   switch (reg.kind) {

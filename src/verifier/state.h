@@ -5,10 +5,12 @@
 // stacks stay in the state while a callee runs.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,12 +40,30 @@ enum class Kind : std::uint8_t {
   tcp_sock,     // struct bpf_tcp_sock
   flow_keys,    // struct bpf_flow_keys (flow dissector)
   btf_id,       // a kernel object xbpf does not model (no access through it)
-  mixed,        // different kinds on different paths: usable only where any value is
+  mixed,        // different kinds on different paths: a type set (Reg::types), else opaque
 };
 std::string_view kind_name(Kind kind);
 inline bool is_pointer(Kind kind) {
   return kind != Kind::uninit && kind != Kind::number && kind != Kind::mixed;
 }
+
+struct Reg;
+// The values a `mixed` register may hold, one per kind of path (PREVAIL's type sets): at most
+// kMaxTypes members, each a number or a non-NULL pointer into a region without a reference
+// (Reg::may_be_type), with distinct (kind, region, size), sorted. An instruction that reads a
+// register with a type set is applied to each member and the results joined (Checker::step),
+// so every check holds for every member. Immutable, owned by the State (State::type_sets) so
+// that a Reg stays trivially copyable: copies of states are the analysis' main cost.
+struct TypeSet {
+  std::vector<Reg> members;
+  // Parallel to `members`: for a stack member, the bytes of its frame initialised on every path
+  // where the value is that member. A join keeps only what all paths initialised (a buffer
+  // written only where the pointer is the stack); these bytes come back when an instruction
+  // is applied to that member. Stack bytes once initialised stay so while the frame lives.
+  std::vector<std::bitset<kStackBytes>> init;
+  bool operator==(const TypeSet& other) const;
+};
+inline constexpr std::size_t kMaxTypes = 4;
 
 struct Reg {
   Kind kind = Kind::uninit;
@@ -52,16 +72,34 @@ struct Reg {
   std::uint32_t size = 0;    // ringbuf_mem: the reservation's size
   std::uint32_t id = 0;      // nullable pointers and references: copies share it
   Scalar num = Scalar::top();
+  const TypeSet* types = nullptr;  // mixed: its members, owned by the State (none: opaque)
 
-  static Reg number(const Scalar& value) { return Reg{Kind::number, false, 0, 0, 0, value}; }
-  static Reg pointer(Kind kind, std::uint32_t region, const Scalar& offset) {
-    return Reg{kind, false, region, 0, 0, offset};
+  static Reg number(const Scalar& value) {
+    return Reg{Kind::number, false, 0, 0, 0, value, nullptr};
   }
+  static Reg pointer(Kind kind, std::uint32_t region, const Scalar& offset) {
+    return Reg{kind, false, region, 0, 0, offset, nullptr};
+  }
+  // Different kinds on different paths, nothing more known: usable only where any value is.
+  static Reg opaque() { return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top(), nullptr}; }
   [[nodiscard]] bool same_region(const Reg& other) const {
     return kind == other.kind && region == other.region && size == other.size;
   }
-  bool operator==(const Reg& other) const = default;
+  // A value that may be a member of a type set.
+  [[nodiscard]] bool may_be_type() const;
+  // A type set (mixed with members).
+  [[nodiscard]] bool has_types() const { return kind == Kind::mixed && types != nullptr; }
+  // Whether the value, or any member of its type set, satisfies `pred`.
+  template <class P>
+  [[nodiscard]] bool any_type(P&& pred) const;
+  bool operator==(const Reg& other) const;
 };
+
+template <class P>
+bool Reg::any_type(P&& pred) const {
+  if (!has_types()) return pred(*this);
+  return std::any_of(types->members.begin(), types->members.end(), pred);
+}
 
 // A value the program wrote to the stack with a known shape: a spilled register (8 bytes,
 // aligned, pointers included) or a narrower scalar store.
@@ -123,6 +161,15 @@ struct State {
   Scalar meta_offset = Scalar::constant(0);
   std::vector<std::uint32_t> references;  // ids of acquired references, sorted
   LockState lock = LockState::none;
+  // The type sets the locations' Reg::types point to (and perhaps some no location holds any
+  // more: a join starts afresh).
+  std::vector<std::shared_ptr<const TypeSet>> type_sets;
+
+  // Takes ownership of a type set; returns it for Reg::types.
+  const TypeSet* own(TypeSet set) {
+    type_sets.push_back(std::make_shared<const TypeSet>(std::move(set)));
+    return type_sets.back().get();
+  }
 
   static State make_bottom() {
     State s;
@@ -166,7 +213,15 @@ std::optional<std::int64_t> zone_upper(const Scalar& s);
 // Writes a Scalar's bounds into the zone for `var` (after forgetting it).
 void zone_set(Zone& zone, Zone::Var var, const Scalar& value);
 
-Reg join_reg(const Reg& a, const Reg& b);
+// The join of two values of states `sa` and `sb` (for the initialised stack bytes a type set's
+// stack members keep) into state `into` (which owns a new type set).
+Reg join_reg(const Reg& a, const Reg& b, const State* sa, const State* sb, State& into);
+// The type set of the values of `a` and `b` (opaque when too many or not allowed as members;
+// the single member when they agree), owned by `into`.
+Reg join_types(const Reg& a, const Reg& b, const State* sa, const State* sb, State& into);
+// A type set's member `m` as the value of a register of `s`: its stack member's initialised
+// bytes are restored. Returns the member's value.
+const Reg& select_type(State& s, const TypeSet& set, std::size_t m);
 std::string describe(const Reg& reg);
 
 }  // namespace xbpf::verifier

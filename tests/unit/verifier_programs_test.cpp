@@ -18,11 +18,9 @@ namespace xbpf::verifier {
 namespace {
 
 // "object stem/program" -> why it does not verify yet.
-const std::map<std::string, std::string> kNotYet = {
-    {"flow_maps/flow_account",
-     "a pointer that is a map value on one path and the stack on another (needs type sets)"},
-    {"v4_features/xdp_v4", "a pointer that is a map value or the stack (needs type sets)"},
-};
+// (flow_maps/flow_account and v4_features/xdp_v4, a map value or the stack, verify since type
+// sets.)
+const std::map<std::string, std::string> kNotYet = {};
 
 // "object stem/program" -> the message the verifier must refuse it with: programs that are
 // unsafe on purpose (they test the checked mode's faults).

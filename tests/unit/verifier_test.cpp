@@ -333,6 +333,120 @@ TEST(Verifier, UnsafeProgramsFailWithTheExpectedMessage) {
   }
 }
 
+// Type sets: a register that holds different kinds on different paths. Every access,
+// arithmetic operation and comparison must be valid for every member.
+
+// r0 = a value of map `m` (checked not NULL) or a 16-byte stack buffer (r10 - 24, initialised
+// before the paths part: a join keeps only what both paths initialised), then `use` (at pc 12).
+std::string value_or_stack(int m, const std::string& use) {
+  return "r6 = 0\n*(u32 *)(r10 - 4) = r6\n*(u64 *)(r10 - 24) = r6\n*(u64 *)(r10 - 16) = r6\n"
+         "r2 = r10\nr2 += -4\nr1 = map_by_idx(" +
+         std::to_string(m) + ") ll\ncall 1\nif r0 != 0 goto have\nr0 = r10\nr0 += -24\nhave:\n" +
+         use + "r0 = 0\nexit\n";
+}
+
+// r2 = the number 5 or the context (offset 0), then `use` (at pc 5).
+std::string number_or_ctx(const std::string& use) {
+  return "r6 = r1\ncall 7\nr2 = 5\nif r0 == 0 goto join\nr2 = r6\njoin:\n" + use + "r0 = 0\nexit\n";
+}
+
+// r7 = the packet (`checked` bytes checked) or an 8-byte stack buffer, `between` (at pc 13),
+// then a read of its eighth byte.
+std::string packet_or_stack(int checked, const std::string& between) {
+  return "r6 = r1\nr8 = *(u32 *)(r6 + 0)\nr3 = *(u32 *)(r6 + 4)\nr4 = r8\nr4 += " +
+         std::to_string(checked) +
+         "\nif r4 > r3 goto out\nr7 = 0\n*(u64 *)(r10 - 8) = r7\nr7 = r10\nr7 += -8\ncall 7\n"
+         "if r0 == 0 goto read\nr7 = r8\nread:\n" +
+         between + "r0 = *(u8 *)(r7 + 7)\nout:\nr0 = 0\nexit\n";
+}
+
+const std::vector<Case> kTypeSetSafe = {
+    {"a map value or the stack, read and written within both",
+     value_or_stack(0, "r1 = *(u64 *)(r0 + 8)\n*(u64 *)(r0 + 0) = r1\n")},
+    {"a map value or the stack, moved within both",
+     value_or_stack(0, "r0 += 8\nr1 = *(u64 *)(r0 + 0)\n")},
+    {"a map value or the stack, spilled and filled",
+     value_or_stack(0,
+                    "*(u64 *)(r10 - 32) = r0\nr0 = 0\nr3 = *(u64 *)(r10 - 32)\n"
+                    "r1 = *(u64 *)(r3 + 8)\n")},
+    {"a map value or the stack, never NULL", value_or_stack(0, "if r0 == 0 goto +1\n")},
+    {"a number or a pointer, added to", number_or_ctx("r2 += 8\n")},
+    {"a number or a pointer, compared with 0", number_or_ctx("if r2 == 0 goto +0\n")},
+    {"a number or a pointer, copied and spilled",
+     number_or_ctx("r3 = r2\n*(u64 *)(r10 - 8) = r3\n")},
+    {"the packet or the stack, read within both", packet_or_stack(8, "")},
+    {"the stack buffer a type set points to, written on its path only",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 != 0 goto have\n*(u64 *)(r10 - 24) = r6\n*(u64 *)(r10 - 16) = r6\nr0 = r10\n"
+     "r0 += -24\nhave:\nr1 = *(u64 *)(r0 + 8)\nr0 = 0\nexit\n"},
+};
+
+const std::vector<Case> kTypeSetUnsafe = {
+    {"a map value or the stack, read past the smaller region",
+     value_or_stack(4, "r1 = *(u64 *)(r0 + 8)\n"), progtype::ProgramType::xdp, 12,
+     "outside the map value"},
+    {"a map value or the stack, moved past the smaller region",
+     value_or_stack(4, "r0 += 8\nr1 = *(u64 *)(r0 + 0)\n"), progtype::ProgramType::xdp, 13,
+     "outside the map value"},
+    {"a map value or the stack, a pointer stored through it",
+     value_or_stack(0, "*(u64 *)(r0 + 0) = r10\n"), progtype::ProgramType::xdp, 12,
+     "pointers may only be spilled to the stack"},
+    {"a map value or the stack, compared with the stack",
+     value_or_stack(0, "if r0 == r10 goto +0\n"), progtype::ProgramType::xdp, 12,
+     "pointers may only be compared"},
+    {"a map value or the stack, stored into a map value",
+     value_or_stack(0,
+                    "r7 = r0\n"
+                    "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\n"
+                    "r1 = map_by_idx(0) ll\ncall 1\nif r0 == 0 goto +1\n"
+                    "*(u64 *)(r0 + 0) = r7\n"),
+     progtype::ProgramType::xdp, 21, "pointers may only be spilled to the stack"},
+    {"a number or a pointer, dereferenced", number_or_ctx("r0 = *(u32 *)(r2 + 0)\n"),
+     progtype::ProgramType::xdp, 5, "is not a pointer to memory (number 5)"},
+    {"a number or a pointer, masked", number_or_ctx("r2 &= 8\n"), progtype::ProgramType::xdp, 5,
+     "operation on a pointer other than adding"},
+    {"a number or a pointer, 32-bit arithmetic", number_or_ctx("w2 += 8\n"),
+     progtype::ProgramType::xdp, 5, "32-bit arithmetic on a pointer"},
+    {"a number or a pointer, returned", number_or_ctx("r0 = r2\nexit\n"),
+     progtype::ProgramType::xdp, 6, "returns a pointer"},
+    {"a number or a pointer, stored into a map value",
+     number_or_ctx("r7 = r2\n"
+                   "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\n"
+                   "r1 = map_by_idx(0) ll\ncall 1\nif r0 == 0 goto +1\n"
+                   "*(u64 *)(r0 + 0) = r7\n"),
+     progtype::ProgramType::xdp, 14, "pointers may only be spilled to the stack"},
+    {"the packet or the stack, read after the packet moved",
+     packet_or_stack(8, "r1 = r6\nr2 = 0\ncall 44\n"), progtype::ProgramType::xdp, 16,
+     "r7 is read before it is initialised"},
+    {"the packet or the stack, read past the checked bytes", packet_or_stack(4, ""),
+     progtype::ProgramType::xdp, 13, "not proven inside the packet"},
+    {"the stack buffer a type set points to, partly written on its path",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 != 0 goto have\n*(u64 *)(r10 - 24) = r6\nr0 = r10\nr0 += -24\nhave:\n"
+     "r1 = *(u64 *)(r0 + 8)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 11, "which is not initialised"},
+    {"the stack buffer a type set points to, written on the other path",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 != 0 goto have\nr0 = r10\nr0 += -16\ngoto read\nhave:\n"
+     "*(u64 *)(r10 - 16) = r6\nread:\nr1 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 12, "which is not initialised"},
+};
+
+TEST(Verifier, TypeSetsAreUsableWhereEveryMemberIs) {
+  for (const Case& c : kTypeSetSafe) {
+    const Report report = run(c);
+    EXPECT_TRUE(report.passed()) << c.name << ": "
+                                 << (report.errors.empty() ? "" : report.errors[0].message);
+  }
+  for (const Case& c : kTypeSetUnsafe) {
+    const Report report = run(c);
+    ASSERT_FALSE(report.passed()) << c.name << " passed";
+    EXPECT_EQ(report.errors[0].pc, *c.pc) << c.name << ": " << report.errors[0].message;
+    EXPECT_NE(report.errors[0].message.find(c.message), std::string::npos)
+        << c.name << ": " << report.errors[0].message;
+  }
+}
+
 TEST(Verifier, BudgetExceededIsReported) {
   Case c{"budget", "r0 = 0\nr1 = 0\nloop:\nr0 += r1\nr1 += 1\nif r1 < 100 goto loop\nexit\n"};
   auto code = isa::assemble(c.code);

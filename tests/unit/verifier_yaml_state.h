@@ -4,7 +4,8 @@
 //
 // The mapping: `number`, `ctx`, `stack` (frame 0), `packet` are xbpf's kinds; `shared` is a map
 // value (of a map made for the case whose value size is the region size); `map_fd` is map 0 (the
-// environment's map) and `map_fd_programs` map 1 (a program array); a type set is `mixed`.
+// environment's map) and `map_fd_programs` map 1 (a program array); a type set is `mixed` with
+// members (Reg::types), opaque when a member cannot be one (a map_fd, a NULL-able pointer).
 // For a pointer, `svalue`/`uvalue` is its address: xbpf knows only its offset, so two
 // addresses relate when they point into the same region.
 #pragma once
@@ -343,6 +344,8 @@ inline verifier::State entry_state(const std::vector<Constraint>& pre,
     bool maybe_null = false;  // a pointer whose stated value may be 0
     Scalar value = Scalar::top();
     Scalar offset = Scalar::top();
+    std::map<std::string, Scalar> offsets;  // by field (ctx_offset, ...): a type set's members
+    std::vector<std::string> types;         // a type set
     Wide region_size = 0;
   };
   std::array<RegFacts, 11> regs{};
@@ -365,6 +368,7 @@ inline verifier::State entry_state(const std::vector<Constraint>& pre,
         if (!r.kind) note(c, "unknown type " + c.types[0]);
       } else if (c.form == Constraint::Form::type_in) {
         r.kind = Kind::mixed;
+        r.types = c.types;
       } else if (c.form == Constraint::Form::interval) {
         if ((x.field == "svalue" || x.field == "uvalue") && c.lo <= 0 && c.hi >= 0)
           r.maybe_null = true;
@@ -374,6 +378,8 @@ inline verifier::State entry_state(const std::vector<Constraint>& pre,
           r.value = r.value.meet(scalar_of(c.lo, c.hi, true));
         } else if (is_offset_field(x.field)) {
           r.offset = r.offset.meet(scalar_of(c.lo, c.hi, false));
+          auto [it, fresh] = r.offsets.emplace(x.field, Scalar::top());
+          it->second = it->second.meet(scalar_of(c.lo, c.hi, false));
         } else if (x.field == "shared_region_size") {
           r.region_size = c.lo;
         } else if (x.field != "map_fd") {
@@ -398,6 +404,40 @@ inline verifier::State entry_state(const std::vector<Constraint>& pre,
   for (int i = 0; i < 11; ++i) {
     const RegFacts& r = regs[static_cast<std::size_t>(i)];
     if (!r.kind || *r.kind == Kind::uninit) continue;
+    auto shared_map = [&]() {
+      object::MapDefinition m = (*maps)[0];
+      m.name = "shared";
+      m.type = 2;
+      m.value_size = static_cast<std::uint32_t>(std::clamp<Wide>(r.region_size, 0, 1 << 20));
+      maps->push_back(m);
+      return static_cast<std::uint32_t>(maps->size() - 1);
+    };
+    if (*r.kind == Kind::mixed) {
+      // A type set: one member per type, each with its offset (or value); a pointer that may
+      // be NULL is not a member, so the set stays opaque.
+      Reg set;
+      bool opaque = r.types.empty();
+      for (const std::string& name : r.types) {
+        const auto kind = kind_named(name);
+        Reg m;
+        if (kind == Kind::number) {
+          m = Reg::number(r.value);
+        } else if (kind == Kind::ctx || kind == Kind::stack || kind == Kind::packet ||
+                   kind == Kind::map_value) {
+          const std::string field = name == "shared" ? "shared_offset" : name + "_offset";
+          auto it = r.offsets.find(field);
+          m = Reg::pointer(*kind, 0, it == r.offsets.end() ? Scalar::top() : it->second);
+          if (kind == Kind::map_value) m.region = shared_map();
+          if (r.maybe_null && (kind == Kind::packet || kind == Kind::map_value)) opaque = true;
+        } else {
+          opaque = true;
+        }
+        if (m.num.is_bottom()) return State::make_bottom();
+        set = set.kind == Kind::uninit ? m : verifier::join_types(set, m, nullptr, nullptr, s);
+      }
+      s.set_reg(i, opaque ? Reg::opaque() : set);
+      continue;
+    }
     Reg reg;
     reg.kind = *r.kind;
     if (*r.kind == Kind::number) {
@@ -410,14 +450,7 @@ inline verifier::State entry_state(const std::vector<Constraint>& pre,
     } else {
       reg.num = r.offset;
     }
-    if (*r.kind == Kind::map_value) {
-      object::MapDefinition m = (*maps)[0];
-      m.name = "shared";
-      m.type = 2;
-      m.value_size = static_cast<std::uint32_t>(std::clamp<Wide>(r.region_size, 0, 1 << 20));
-      reg.region = static_cast<std::uint32_t>(maps->size());
-      maps->push_back(m);
-    }
+    if (*r.kind == Kind::map_value) reg.region = shared_map();
     if (reg.num.is_bottom()) return State::make_bottom();
     // PREVAIL's pointers are addresses: one that may be 0 is NULL or a pointer.
     reg.nullable = verifier::is_pointer(reg.kind) && reg.kind != Kind::ctx &&
@@ -507,6 +540,22 @@ inline int address_tag(const verifier::Reg& reg) {
 inline Known known_of(const verifier::Reg& reg, verifier::Zone::Var var, std::string_view field) {
   using verifier::Kind;
   Known k;
+  if (reg.has_types()) {
+    if (field == "svalue" || field == "uvalue") {
+      k.known = true;  // an address on some path: nothing to compare with
+      k.tag = 1 << 30;
+      return k;
+    }
+    // An offset: that of the member of the field's kind, without its relations.
+    for (const verifier::Reg& m : reg.types->members) {
+      Known mk = known_of(m, var, field);
+      if (mk.known) {
+        mk.var.reset();
+        return mk;
+      }
+    }
+    return k;
+  }
   if (reg.kind == Kind::uninit || reg.kind == Kind::mixed) return k;
   if (field == "svalue" || field == "uvalue") {
     if (reg.kind == Kind::number) {
@@ -559,6 +608,34 @@ inline int numeric_size(const verifier::StackFrame& stack, std::int64_t offset) 
   return n;
 }
 
+// `shared_region_size` or `stack_numeric_size` of a value (of its member of that kind).
+inline std::optional<Known> region_size(const verifier::State& s,
+                                        const std::vector<object::MapDefinition>& maps,
+                                        verifier::Reg reg, std::string_view field) {
+  using verifier::Kind;
+  if (field != "shared_region_size" && field != "stack_numeric_size") return std::nullopt;
+  const Kind want = field == "shared_region_size" ? Kind::map_value : Kind::stack;
+  if (reg.has_types()) {
+    for (const verifier::Reg& m : reg.types->members) {
+      if (m.kind == want) reg = m;
+    }
+  }
+  Known k;
+  if (want == Kind::map_value && reg.kind == want && reg.region < maps.size()) {
+    k.known = true;
+    k.lo = k.hi = maps[reg.region].value_size;
+    return k;
+  }
+  if (want == Kind::stack && reg.kind == want && reg.num.as_constant() &&
+      reg.region < s.stacks.size()) {
+    k.known = true;
+    k.lo = k.hi =
+        numeric_size(s.stacks[reg.region], static_cast<std::int64_t>(*reg.num.as_constant()));
+    return k;
+  }
+  return std::nullopt;
+}
+
 inline Known known(const verifier::State& s, const std::vector<object::MapDefinition>& maps,
                    const Counters& counters, const Var& v) {
   using verifier::Kind;
@@ -588,19 +665,7 @@ inline Known known(const verifier::State& s, const std::vector<object::MapDefini
     }
     case Var::Where::reg: {
       const verifier::Reg& reg = s.regs[static_cast<std::size_t>(v.reg)];
-      if (v.field == "shared_region_size" && reg.kind == Kind::map_value &&
-          reg.region < maps.size()) {
-        k.known = true;
-        k.lo = k.hi = maps[reg.region].value_size;
-        return k;
-      }
-      if (v.field == "stack_numeric_size" && reg.kind == Kind::stack && reg.num.as_constant() &&
-          reg.region < s.stacks.size()) {
-        k.known = true;
-        k.lo = k.hi =
-            numeric_size(s.stacks[reg.region], static_cast<std::int64_t>(*reg.num.as_constant()));
-        return k;
-      }
+      if (auto size = region_size(s, maps, reg, v.field)) return *size;
       if ((v.field == "map_fd" || v.field == "map_fd_programs") && reg.kind == Kind::map_ptr) {
         k.known = true;  // every map reference is the environment's one map
         k.lo = kMinusInf;
@@ -613,8 +678,10 @@ inline Known known(const verifier::State& s, const std::vector<object::MapDefini
     case Var::Where::stack: {
       if (s.stacks.empty()) return k;
       auto it = s.stacks[0].cells.find(static_cast<std::uint16_t>(v.lo));
-      if (it != s.stacks[0].cells.end() && it->second.width == v.hi - v.lo + 1)
+      if (it != s.stacks[0].cells.end() && it->second.width == v.hi - v.lo + 1) {
+        if (auto size = region_size(s, maps, it->second.value, v.field)) return *size;
         return known_of(it->second.value, Vars::cell(0, v.lo), v.field);
+      }
       // Bytes of several cells with constant values (little-endian), up to 8.
       if ((v.field != "svalue" && v.field != "uvalue") || v.hi - v.lo >= 8) return k;
       std::uint64_t value = 0;
@@ -639,16 +706,29 @@ inline Known known(const verifier::State& s, const std::vector<object::MapDefini
   return k;
 }
 
-inline std::optional<verifier::Kind> kind_at(const verifier::State& s, const Var& v) {
-  if (v.where == Var::Where::reg) return s.regs[static_cast<std::size_t>(v.reg)].kind;
-  if (v.where != Var::Where::stack || s.stacks.empty()) return std::nullopt;
+// The kinds a location may hold (those of its type set's members); empty when unknown.
+inline std::vector<verifier::Kind> kinds_at(const verifier::State& s, const Var& v) {
+  auto kinds = [](const verifier::Reg& reg) {
+    std::vector<verifier::Kind> out;
+    if (!reg.has_types()) return std::vector<verifier::Kind>{reg.kind};
+    for (const verifier::Reg& m : reg.types->members) out.push_back(m.kind);
+    return out;
+  };
+  if (v.where == Var::Where::reg) return kinds(s.regs[static_cast<std::size_t>(v.reg)]);
+  if (v.where != Var::Where::stack || s.stacks.empty()) return {};
   const verifier::StackFrame& stack = s.stacks[0];
   auto it = stack.cells.find(static_cast<std::uint16_t>(v.lo));
   if (it != stack.cells.end() && it->second.width == v.hi - v.lo + 1 &&
       it->second.value.kind != verifier::Kind::number)
-    return it->second.value.kind;
-  if (numeric_size(stack, v.lo) >= v.hi - v.lo + 1) return verifier::Kind::number;
-  return std::nullopt;
+    return kinds(it->second.value);
+  if (numeric_size(stack, v.lo) >= v.hi - v.lo + 1) return {verifier::Kind::number};
+  return {};
+}
+
+inline std::optional<verifier::Kind> kind_at(const verifier::State& s, const Var& v) {
+  const auto kinds = kinds_at(s, v);
+  if (kinds.size() != 1) return kinds.empty() ? std::nullopt : std::optional(verifier::Kind::mixed);
+  return kinds.front();
 }
 
 }  // namespace detail
@@ -667,12 +747,16 @@ inline Entailment entails(const verifier::State& s, const std::vector<object::Ma
     case Constraint::Form::bottom: return fails;
     case Constraint::Form::type_is:
     case Constraint::Form::type_in: {
-      const auto kind = detail::kind_at(s, c.x);
-      if (!kind || *kind == verifier::Kind::mixed) return fails;
-      for (const std::string& name : c.types) {
-        if (kind_named(name) == *kind) return holds;
+      // Every kind the location may hold is listed.
+      const auto kinds = detail::kinds_at(s, c.x);
+      if (kinds.empty()) return fails;
+      for (const verifier::Kind kind : kinds) {
+        if (kind == verifier::Kind::mixed ||
+            std::none_of(c.types.begin(), c.types.end(),
+                         [&](const std::string& name) { return kind_named(name) == kind; }))
+          return fails;
       }
-      return fails;
+      return holds;
     }
     case Constraint::Form::type_same: {
       const auto a = detail::kind_at(s, c.x), b = detail::kind_at(s, *c.y);

@@ -353,7 +353,15 @@ std::string why(const Case& c, const Outcome& o) {
   if (has(error, "which is not initialised") && c.errors.empty())
     return "design: uninitialised stack is not readable (as unprivileged Linux)";
   if (has(error, "holds a pointer on some paths") || has(error, "(mixed)"))
-    return "xbpf imprecise: no type sets";
+    return "xbpf imprecise: an opaque type set";
+  if (has(error, "a pointer is spilled with a size other than 8") && c.errors.empty())
+    return "design: a pointer, a type set's member too, is spilled whole (as unprivileged Linux)";
+  // The case relates the types of two registers (`r2.type=r1.type`).
+  const bool related_types = std::any_of(c.post.begin(), c.post.end(), [&](const std::string& p) {
+    return has(p, ".type=r") || has(p, ".type = r");
+  });
+  if (!o.safe && c.errors.empty() && related_types)
+    return "xbpf imprecise: type sets without relations between registers";
   if (has(error, "must be read whole") || has(error, "crosses the end of field"))
     return "xbpf right: partial read of a context pointer field (Linux refuses)";
   if (has(error, "32-bit arithmetic on a pointer"))
@@ -372,7 +380,9 @@ std::string why(const Case& c, const Outcome& o) {
   if (std::find(c.options.begin(), c.options.end(), "big_endian") != c.options.end())
     return "not applicable: big-endian memory (xbpf's is little-endian)";
   if (has(p, "pc[")) return "loop counter: unbounded in xbpf, or inside a call";
-  if (has(p, "type in {") || has(p, "type=r")) return "xbpf imprecise: no type sets";
+  if (has(p, "type=r")) return "xbpf imprecise: type sets without relations between registers";
+  if (has(p, "type in {")) return "xbpf imprecise: an opaque type set";
+  if (has(p, "stack_numeric_size")) return "xbpf imprecise: stack byte types and numeric sizes";
   if (p == "_|_" || !o.safe) return "after an error xbpf drops that path only";
   if (has(p, "packet_offset=packet_size")) return "model: data_end is packet_end, not a packet";
   if (has(c.name, "map_fd")) return "harness: every map_fd is the one map";
@@ -542,11 +552,13 @@ TEST(VerifierYaml, SharedCases) {
   // The agreements measured so far (they may only go up), and the targets reached: the first
   // error's location on 85% of the cases, post entailed on 80%. (The verdict's target, 95%,
   // is not reached: see docs/verifier-yaml-differences.md; most of the rest are cases where
-  // xbpf refuses, as Linux does, what the expectation accepts.)
+  // xbpf refuses, as Linux does, what the expectation accepts. The verdict went down once, from
+  // 566, with type sets: four cases store part of a `{ctx, packet}` value, which an opaque
+  // `mixed` let through and which is now refused as a partial spill of any pointer is.)
   EXPECT_EQ(total.cases, 614);
-  EXPECT_GE(total.verdict, 566);
+  EXPECT_GE(total.verdict, 564);
   EXPECT_GE(total.location, 555);
-  EXPECT_GE(total.post, 525);
+  EXPECT_GE(total.post, 528);
   EXPECT_GE(total.percent(total.location), 85.0);
   EXPECT_GE(total.percent(total.post), 80.0);
 }
