@@ -1,5 +1,7 @@
 #include "testing/conformance.h"
 
+#include <algorithm>
+
 #include "aot/image.h"
 #include "isa/assembler.h"
 #include "isa/syntax.h"
@@ -212,6 +214,27 @@ Status check_conformance(const ConformanceTest& test, vm::Engine engine) {
                       at_line(test.file, 0));
   }
   return {};
+}
+
+DifferentialRun::DifferentialRun(ConformanceHost& host, std::span<const std::uint8_t> input)
+    : host_(host), input_(input), memory_(input.begin(), input.end()) {
+  state_.instruction_limit = 10000;
+  host_.add_regions(state_);
+  state_.add_region(
+      {reinterpret_cast<std::uint64_t>(memory_.data()), memory_.size(), true, "memory"});
+  state_.set_packet(memory_);
+}
+
+DifferentialRun::Outcome DifferentialRun::run(const vm::Program& program, vm::Engine engine,
+                                              bool with_stack) {
+  std::copy(input_.begin(), input_.end(), memory_.begin());
+  host_.reset();
+  state_.stack.fill(0);
+  const std::uint64_t args[2] = {reinterpret_cast<std::uint64_t>(memory_.data()), memory_.size()};
+  Result<std::uint64_t> r0 = vm::run(program, args, state_, engine);
+  Outcome outcome{std::move(r0), memory_, host_.snapshot(), {}};
+  if (with_stack) outcome.stack.assign(state_.stack.begin(), state_.stack.end());
+  return outcome;
 }
 
 }  // namespace xbpf::testing

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,25 @@ Result<std::uint64_t> run_conformance_program(std::span<const isa::Instruction> 
 // Runs a test: assemble (and compare with `-- raw` when both are given), run, compare with
 // `-- result` or `-- error`. Returns an empty Status on a pass, else why it failed.
 Status check_conformance(const ConformanceTest& test, vm::Engine engine);
+
+// The differential fuzzers' runs: one program on several engines from the same start. Before
+// each run the memory gets the input's bytes again (r1 = the memory, r2 = its size; it is also
+// the legacy packet), the host's objects and the stack are zeroed; the checked mode stops after
+// 10,000 instructions.
+class DifferentialRun {
+ public:
+  struct Outcome {
+    Result<std::uint64_t> r0;
+    std::vector<std::uint8_t> memory, host, stack;  // after the run (stack: when asked)
+  };
+  DifferentialRun(ConformanceHost& host, std::span<const std::uint8_t> input);
+  Outcome run(const vm::Program& program, vm::Engine engine, bool with_stack);
+
+ private:
+  ConformanceHost& host_;
+  std::span<const std::uint8_t> input_;
+  std::vector<std::uint8_t> memory_;
+  vm::RunState state_;
+};
 
 }  // namespace xbpf::testing

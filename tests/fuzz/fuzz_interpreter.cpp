@@ -25,34 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(*program, environment);
   if (!prepared.ok()) return 0;
 
-  std::vector<std::uint8_t> memory(kMemory);
-  vm::RunState state;
-  state.instruction_limit = 10000;
-  host.add_regions(state);
-  state.add_region({reinterpret_cast<std::uint64_t>(memory.data()), memory.size(), true, "memory"});
-  state.set_packet(memory);
-  const std::uint64_t args[2] = {reinterpret_cast<std::uint64_t>(memory.data()), memory.size()};
-
-  struct Outcome {
-    Result<std::uint64_t> r0;
-    std::vector<std::uint8_t> memory, host, stack;
-  };
-  auto run_once = [&](vm::Engine engine) {
-    memory.assign(data, data + kMemory);
-    host.reset();
-    state.stack.fill(0);
-    Result<std::uint64_t> r0 = vm::run(**prepared, args, state, engine);
-    return Outcome{
-        std::move(r0), memory, host.snapshot(), {state.stack.begin(), state.stack.end()}};
-  };
-  const Outcome checked = run_once(vm::Engine::checked);
+  testing::DifferentialRun runs(host, std::span(data, kMemory));
+  auto run_once = [&](vm::Engine engine) { return runs.run(**prepared, engine, true); };
+  const testing::DifferentialRun::Outcome checked = run_once(vm::Engine::checked);
   if (!checked.r0.ok()) return 0;  // a fault or the limit: not safe to run unchecked
-  const Outcome fast = run_once(vm::Engine::interpreter);
+  const testing::DifferentialRun::Outcome fast = run_once(vm::Engine::interpreter);
   if (!fast.r0.ok() || *fast.r0 != *checked.r0) std::abort();
   if (fast.memory != checked.memory || fast.host != checked.host || fast.stack != checked.stack)
     std::abort();
   if ((*prepared)->jit() == nullptr) std::abort();
-  const Outcome jitted = run_once(vm::Engine::jit);
+  const testing::DifferentialRun::Outcome jitted = run_once(vm::Engine::jit);
   if (!jitted.r0.ok() || *jitted.r0 != *checked.r0) std::abort();
   if (jitted.memory != checked.memory || jitted.host != checked.host ||
       jitted.stack != checked.stack)

@@ -90,30 +90,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Result<std::shared_ptr<const vm::Program>> prepared = vm::Program::create(*program, environment);
   if (!prepared.ok()) return 0;
 
-  std::vector<std::uint8_t> memory(kMemory);
-  vm::RunState state;
-  state.instruction_limit = 10000;
-  host.add_regions(state);
-  state.add_region({reinterpret_cast<std::uint64_t>(memory.data()), memory.size(), true, "memory"});
-  state.set_packet(memory);
-  const std::uint64_t args[2] = {reinterpret_cast<std::uint64_t>(memory.data()), memory.size()};
-
-  struct Outcome {
-    Result<std::uint64_t> r0;
-    std::vector<std::uint8_t> memory, host;
-  };
-  auto run_once = [&](vm::Engine engine) {
-    memory.assign(data, data + kMemory);
-    host.reset();
-    state.stack.fill(0);
-    Result<std::uint64_t> r0 = vm::run(**prepared, args, state, engine);
-    return Outcome{std::move(r0), memory, host.snapshot()};
-  };
-  const Outcome checked = run_once(vm::Engine::checked);
+  testing::DifferentialRun runs(host, std::span(data, kMemory));
+  // Native code keeps its frames in C arrays: the stacks are not compared.
+  auto run_once = [&](vm::Engine engine) { return runs.run(**prepared, engine, false); };
+  const testing::DifferentialRun::Outcome checked = run_once(vm::Engine::checked);
   if (!checked.r0.ok()) return 0;  // a fault or the limit: not safe to run unchecked
   for (const vm::Engine engine : {vm::Engine::interpreter, vm::Engine::jit, vm::Engine::native}) {
     if (engine == vm::Engine::native && !native) continue;
-    const Outcome other = run_once(engine);
+    const testing::DifferentialRun::Outcome other = run_once(engine);
     if (!other.r0.ok() || *other.r0 != *checked.r0) std::abort();
     if (other.memory != checked.memory || other.host != checked.host) std::abort();
   }
