@@ -119,6 +119,116 @@ TEST(Jit, ArithmeticAndBranchesMatchTheInterpreter) {
   EXPECT_GT(compared, 5000);
 }
 
+// Instruction pairs the JIT compiles as one: an add, sub, and, or or xor followed by a test
+// of its result against 0 (the test is left out: the operation set the zero flag), and
+// `rX = rY; rX += rZ` (one lea). Every such pair, for both widths of each, with values whose
+// low or high half alone is zero, against the interpreter.
+TEST(Jit, FusedPairsMatchTheInterpreter) {
+  const Op operations[] = {Op::add64_imm, Op::add64_reg, Op::sub64_imm, Op::sub64_reg,
+                           Op::and64_imm, Op::and64_reg, Op::or64_imm,  Op::or64_reg,
+                           Op::xor64_imm, Op::xor64_reg, Op::add32_imm, Op::add32_reg,
+                           Op::sub32_imm, Op::sub32_reg, Op::and32_imm, Op::and32_reg,
+                           Op::or32_imm,  Op::or32_reg,  Op::xor32_imm, Op::xor32_reg};
+  const Op tests[] = {Op::jeq64_imm, Op::jne64_imm, Op::jeq32_imm, Op::jne32_imm};
+  const std::int32_t immediates[] = {0, 1, -1, INT32_MIN};
+  std::vector<std::vector<Instruction>> pairs;
+  for (const Op operation : operations) {
+    std::vector<Instruction> firsts;
+    if (isa::info(operation).form == Form::alu_imm) {
+      for (const std::int32_t imm : immediates)
+        firsts.push_back(isa::make(operation, 1, 0, 0, imm));
+    } else {
+      firsts = {isa::make(operation, 1, 2), isa::make(operation, 1, 1)};
+    }
+    for (const Instruction& first : firsts) {
+      for (const Op test : tests) pairs.push_back({first, isa::make(test, 1, 0, 0, 0)});
+    }
+  }
+  for (const std::uint8_t src : {std::uint8_t{2}, std::uint8_t{1}, std::uint8_t{3}}) {
+    pairs.push_back({isa::make(Op::mov64_reg, 1, 3), isa::make(Op::add64_reg, 1, src)});
+  }
+  for (const std::int32_t imm : immediates) {
+    pairs.push_back({isa::make(Op::mov64_reg, 1, 3), isa::make(Op::add64_imm, 1, 0, 0, imm)});
+  }
+  const std::uint64_t values[][3] = {{0, 0, 0},
+                                     {0x100000000, 0xffffffff00000000, 1},
+                                     {0xffffffff, 1, 0x100000000},
+                                     {~0ULL, 1, ~0ULL},
+                                     {0x8000000000000000, 0x8000000000000000, 7}};
+  int compared = 0;
+  for (const std::vector<Instruction>& pair : pairs) {
+    for (const auto& set : values) {
+      // r1..r3 = set; the pair (a test jumps over `r6 = 111`); r0 = r1 * 31 + r6.
+      std::vector<Instruction> code;
+      for (std::uint8_t r = 1; r <= 3; ++r) code.push_back(lddw(r, set[r - 1]));
+      code.push_back(isa::make(Op::mov64_imm, 6, 0, 0, 5));
+      code.push_back(pair[0]);
+      Instruction second = pair[1];
+      const Form form = second.info().form;
+      const bool branch = form == Form::cond_imm;
+      if (branch) second.off = 1;
+      code.push_back(second);
+      code.push_back(isa::make(Op::mov64_imm, 6, 0, 0, 111));
+      code.push_back(isa::make(Op::mov64_reg, 0, 1));
+      code.push_back(isa::make(Op::mul64_imm, 0, 0, 0, 31));
+      code.push_back(isa::make(Op::add64_reg, 0, 6));
+      code.push_back(isa::make(Op::exit));
+      Result<std::shared_ptr<const vm::Program>> program =
+          vm::Program::create(with_slots(std::move(code)), {});
+      ASSERT_TRUE(program.ok()) << program.error().to_string();
+      ASSERT_NE((*program)->jit(), nullptr);
+      vm::RunState state;
+      Result<std::uint64_t> expected = vm::run(**program, {}, state, vm::Engine::interpreter);
+      Result<std::uint64_t> got = vm::run(**program, {}, state, vm::Engine::jit);
+      ASSERT_TRUE(expected.ok() && got.ok());
+      EXPECT_EQ(*expected, *got) << pair[0].info().name << " src r" << int(pair[0].src) << " imm "
+                                 << pair[0].imm << ", then " << pair[1].info().name << ", values "
+                                 << set[0] << " " << set[1] << " " << set[2];
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 800);
+}
+
+// The zero flag is not taken from the instruction before a test that another path jumps to,
+// and a copy is not merged with an add that a jump reaches.
+TEST(Jit, PairsAreNotFusedAcrossJumpTargets) {
+  // r1 = 1; r2 = 0; if r3 == 0 goto T; r1 &= r2 (ZF = 1); T: if r1 == 0 goto +1; r0 = 7; exit
+  // r3 != 0 reaches T from the jump with r1 = 1 and ZF of `r3 == 0`'s test (0): r0 = 7.
+  // Both ways, with r3 = 5 (the jump is taken, flags from `test r3`: ZF = 0).
+  const auto run = [](std::vector<Instruction> code) {
+    Result<std::shared_ptr<const vm::Program>> program =
+        vm::Program::create(with_slots(std::move(code)), {});
+    EXPECT_TRUE(program.ok());
+    vm::RunState state;
+    Result<std::uint64_t> expected = vm::run(**program, {}, state, vm::Engine::interpreter);
+    Result<std::uint64_t> got = vm::run(**program, {}, state, vm::Engine::jit);
+    EXPECT_TRUE(expected.ok() && got.ok());
+    return std::pair{*expected, *got};
+  };
+  for (const std::int32_t r3 : {0, 5}) {
+    // if r3 != 0 goto T, with r1 = 0 there: ZF from `test r3` is 0, r1 == 0 is true.
+    const auto [expected, got] =
+        run({isa::make(Op::mov64_imm, 1, 0, 0, 0), isa::make(Op::mov64_imm, 2, 0, 0, 1),
+             isa::make(Op::mov64_imm, 3, 0, 0, r3), isa::make(Op::mov64_imm, 0, 0, 0, 1),
+             isa::make(Op::jne64_imm, 3, 0, 1, 0), isa::make(Op::or64_reg, 1, 2),
+             isa::make(Op::jeq64_imm, 1, 0, 1, 0), isa::make(Op::mov64_imm, 0, 0, 0, 7),
+             isa::make(Op::exit)});
+    EXPECT_EQ(expected, got) << "r3 = " << r3;
+    EXPECT_EQ(expected, r3 == 0 ? 7U : 1U);
+  }
+  for (const std::int32_t r3 : {0, 5}) {
+    // r1 = r2; if r3 != 0 goto +0 (to the add); r1 += r4: the copy and the add stay apart.
+    const auto [expected, got] =
+        run({isa::make(Op::mov64_imm, 1, 0, 0, 100), isa::make(Op::mov64_imm, 2, 0, 0, 10),
+             isa::make(Op::mov64_imm, 3, 0, 0, r3), isa::make(Op::mov64_imm, 4, 0, 0, 1),
+             isa::make(Op::jne64_imm, 3, 0, 1, 0), isa::make(Op::mov64_reg, 1, 2),
+             isa::make(Op::add64_reg, 1, 4), isa::make(Op::mov64_reg, 0, 1), isa::make(Op::exit)});
+    EXPECT_EQ(expected, got) << "r3 = " << r3;
+    EXPECT_EQ(expected, r3 == 0 ? 11U : 101U);
+  }
+}
+
 // Variable shifts take another path without BMI2 (through cl, which is r4): compiled both
 // ways here whatever this CPU has, run through the image's entry directly.
 TEST(Jit, ShiftsWithAndWithoutBmi2MatchTheInterpreter) {

@@ -143,6 +143,16 @@ class Generator {
     const std::span<const isa::Instruction> code = program_.instructions();
     const std::size_t slots = program_.slot_count();
     slot_code_.assign(slots + 1, 0);
+    jump_target_.assign(slots + 1, false);
+    for (const isa::Instruction& insn : code) {
+      const Form form = insn.info().form;
+      const std::int64_t target = insn.target();
+      if ((form == Form::jump || form == Form::jump_long || form == Form::cond_imm ||
+           form == Form::cond_reg) &&
+          target >= 0 && static_cast<std::size_t>(target) <= slots) {
+        jump_target_[static_cast<std::size_t>(target)] = true;
+      }
+    }
     a_.reserve(256 + code.size() * 12);
     fixups_.reserve(code.size());
     Listing listing;
@@ -168,6 +178,12 @@ class Generator {
         if (insn.slot == 0) body_ = a_.size();
       }
       slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
+      if (i + 1 < code.size() && copy_and_add(insn, code[i + 1])) {
+        ++i;  // done with the copy
+        listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
+        slot_code_[code[i].slot] = static_cast<std::uint32_t>(a_.size());
+        continue;
+      }
       instruction(insn);
     }
     listing.body_end = a_.size();
@@ -466,6 +482,39 @@ class Generator {
     }
   }
 
+  // Whether only the instruction before `slot` leads to it: no jump goes there and no call
+  // enters there.
+  bool straight(std::uint32_t slot) const {
+    return !jump_target_[slot] && !program_.is_function_entry(slot);
+  }
+
+  // `rX = rY; rX += rZ` (or `+= imm`), 64-bit, as one `lea rX, [rY + rZ]`: how clang computes
+  // an address from a base it keeps. Emits it and returns true when `copy` and `add` are such
+  // a pair.
+  bool copy_and_add(const isa::Instruction& copy, const isa::Instruction& add) {
+    const isa::OpInfo& a = copy.info();
+    const isa::OpInfo& b = add.info();
+    if (a.form != Form::alu_reg || a.sem != Sem::mov || a.width != 64 || copy.dst == copy.src) {
+      return false;
+    }
+    if (b.sem != Sem::add || b.width != 64 || add.dst != copy.dst || !straight(add.slot)) {
+      return false;
+    }
+    const Reg dst = kRegs[copy.dst];
+    const Reg base = kRegs[copy.src];
+    slot_ = copy.slot;
+    if (b.form == Form::alu_reg) {
+      // rX += rX after the copy adds rY to itself.
+      a_.lea(dst, base, add.src == copy.dst ? base : kRegs[add.src]);
+      return true;
+    }
+    if (b.form == Form::alu_imm && !options_.blind) {
+      a_.lea(dst, Mem{base, add.imm});
+      return true;
+    }
+    return false;
+  }
+
   bool tail_calls() const {
     const vm::Host* host = program_.environment().host;
     return host != nullptr && host->supports_tail_calls();
@@ -494,6 +543,7 @@ class Generator {
         } else {
           a_.alu(alu_of(row.sem), w, dst, src);
         }
+        zero_flag_ = {dst, w, a_.size()};
         break;
       case Sem::mov:
         if (imm && (options_.blind || w == Width::b64)) {
@@ -641,6 +691,11 @@ class Generator {
       src = kConstant;
     }
     const bool direct = imm && !options_.blind;
+    // `if rX == 0` right after an add, sub, and, or or xor of rX: that operation set ZF. A
+    // 32-bit operation zero-extends, so its ZF serves 64-bit comparisons too, not the reverse.
+    const bool zero_flag_set = zero_flag_.end == a_.size() && zero_flag_.reg == dst &&
+                               (w == Width::b64 || zero_flag_.width == Width::b32) &&
+                               straight(insn.slot);
     const auto compare = [&](Encoder& e) {
       if (row.sem == Sem::jset) {
         if (direct) {
@@ -649,7 +704,7 @@ class Generator {
           e.test(w, dst, src);
         }
       } else if (direct && insn.imm == 0 && (row.sem == Sem::jeq || row.sem == Sem::jne)) {
-        e.test(w, dst, dst);
+        if (!zero_flag_set) e.test(w, dst, dst);
       } else if (direct) {
         e.alu(Alu::cmp, w, dst, insn.imm);
       } else {
@@ -845,6 +900,14 @@ class Generator {
   const void* const* table_;
   std::optional<std::mt19937_64> random_;  // blinding keys
   std::vector<std::uint32_t> slot_code_;
+  std::vector<bool> jump_target_;  // per slot: a jump goes there
+  // The register and width whose result the x86 zero flag holds, and where the operation
+  // that set it ends (nothing emitted since: a_.size() == end).
+  struct ZeroFlag {
+    Reg reg = Reg::rax;
+    Width width = Width::b64;
+    std::size_t end = SIZE_MAX;
+  } zero_flag_;
   std::vector<Fixup> fixups_;
   std::vector<Cold> cold_;
   std::uint32_t slot_ = 0;

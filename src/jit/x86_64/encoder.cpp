@@ -299,6 +299,23 @@ void Encoder::lea(Reg dst, Mem src) {
   modrm_mem(index(dst), src);
 }
 
+void Encoder::lea(Reg dst, Reg base, Reg index_reg) {
+  const unsigned b = index(base);
+  const unsigned x = index(index_reg);
+  // rsp cannot be an index; base + index is symmetric, so it becomes the base.
+  if (x == 4) {
+    lea(dst, index_reg, base);
+    return;
+  }
+  byte(static_cast<std::uint8_t>(0x48 | ((index(dst) >> 3) << 2) | ((x >> 3) << 1) | (b >> 3)));
+  byte(0x8d);
+  // mod 00 with a SIB byte (rm 100); rbp/r13 as the base have no displacement-free form.
+  const unsigned mod = (b & 7) == 5 ? 1 : 0;
+  byte(static_cast<std::uint8_t>((mod << 6) | ((index(dst) & 7) << 3) | 4));
+  byte(static_cast<std::uint8_t>(((x & 7) << 3) | (b & 7)));
+  if (mod == 1) byte(0);
+}
+
 void Encoder::lock_xadd(Width width, Mem dst, Reg src) {
   byte(kLock);
   prefix(width, index(src), index(dst.base));

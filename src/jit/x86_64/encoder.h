@@ -109,6 +109,7 @@ class Encoder {
   void store(Width width, Mem dst, Reg src);
   void store_imm(Width width, Mem dst, std::int32_t imm);
   void lea(Reg dst, Mem src);
+  void lea(Reg dst, Reg base, Reg index);  // dst = base + index
   void lock_xadd(Width width, Mem dst, Reg src);
   void lock_cmpxchg(Width width, Mem dst, Reg src);
   void xchg(Width width, Mem dst, Reg src);
