@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "isa/syntax.h"
@@ -85,6 +86,18 @@ struct xbpf_image_program {
     if (__builtin_expect(x->stop != 0, 0)) { x->slot = (at); return 0; } \
   } while (0)
 
+/* (x & m) >> k, an AND followed by a right shift. clang's BPF backend writes array[i >> s] as
+   (i & -(1 << s)) >> (s - log2(element size)), having no scaled addresses; with m such a
+   constant (ones from bit s >= k to bit 31 or 63) this is (x >> s) << (s - k) instead, which
+   the host compiler folds into a scaled index. */
+XI u64 and_rsh64(u64 x, u64 m, u32 k) {
+  if (__builtin_constant_p(m) && m != 0) {
+    u32 s = (u32)__builtin_ctzll(m);
+    if (s >= k && m == (0xffffffffULL >> s << s)) return (u64)((u32)x >> s) << (s - k);
+    if (s >= k && m == (~0ULL << s)) return (x >> s) << (s - k);
+  }
+  return (x & m) >> k;
+}
 XI u64 div64(u64 a, u64 b) { return b ? a / b : 0; }
 XI u64 mod64(u64 a, u64 b) { return b ? a % b : a; }
 XI u64 sdiv64(u64 a, u64 b) {
@@ -290,8 +303,15 @@ class ProgramWriter {
       if (falls_through(insn)) work.push_back(i + 1);
     }
     std::set<std::uint32_t> slots;
+    std::set<std::int64_t> targets;  // the slots jumps go to
     for (std::size_t i = 0; i < code.size(); ++i) {
-      if (member[i]) slots.insert(code[i].slot);
+      if (!member[i]) continue;
+      slots.insert(code[i].slot);
+      const Form form = code[i].info().form;
+      if (form == Form::jump || form == Form::jump_long || form == Form::cond_imm ||
+          form == Form::cond_reg) {
+        targets.insert(code[i].target());
+      }
     }
     slots_ = &slots;
     out_ += "static u64 " + function(start) +
@@ -306,10 +326,19 @@ class ProgramWriter {
     // the entry need not be the first.
     out_ += "  goto L" + std::to_string(start) + ";\n";
     std::uint32_t last = start;
+    bool fused = false;  // the previous statement did this instruction's work too
     for (std::size_t i = 0; i < code.size(); ++i) {
       if (!member[i]) continue;
       const isa::Instruction& insn = code[i];
-      out_ += "L" + std::to_string(insn.slot) + ":;\n  " + statement(insn) + "\n";
+      std::string text = fused ? ";" : statement(insn);
+      fused = false;
+      if (i + 1 < code.size() && member[i + 1] && targets.count(code[i + 1].slot) == 0) {
+        if (std::optional<std::string> both = and_then_shift(insn, code[i + 1])) {
+          text = *both;
+          fused = true;
+        }
+      }
+      out_ += "L" + std::to_string(insn.slot) + ":;\n  " + text + "\n";
       last = insn.slot;
     }
     out_ += "  STOP(5, " + std::to_string(last) + ");\n}\n\n";
@@ -324,6 +353,24 @@ class ProgramWriter {
               "(x, L, depth, a[0], a[1], a[2], a[3], a[4]);\n";
     }
     out_ += "    default: x->stop = 3; x->value = slot; return 0;\n  }\n}\n\n";
+  }
+
+  // `dst &= m; dst >>= k` (64-bit, k an immediate) as one statement: see and_rsh64.
+  static std::optional<std::string> and_then_shift(const isa::Instruction& first,
+                                                   const isa::Instruction& second) {
+    const isa::OpInfo& a = first.info();
+    const isa::OpInfo& b = second.info();
+    if (a.sem != Sem::and_ || a.width != 64 || (a.form != Form::alu_imm && a.form != Form::alu_reg))
+      return std::nullopt;
+    if (b.sem != Sem::rsh || b.width != 64 || b.form != Form::alu_imm || second.dst != first.dst)
+      return std::nullopt;
+    const std::string mask =
+        a.form == Form::alu_imm
+            ? hex64(static_cast<std::uint64_t>(static_cast<std::int64_t>(first.imm)))
+            : reg(first.src);
+    const std::string dst = reg(first.dst);
+    return dst + " = and_rsh64(" + dst + ", " + mask + ", " +
+           std::to_string(static_cast<std::uint32_t>(second.imm) & 63) + ");";
   }
 
   std::string jump_to(std::int64_t target, std::uint32_t at) const {

@@ -178,6 +178,42 @@ TEST(Aot, NativeRunWithoutAnImageIsAClearError) {
   EXPECT_THAT(r0.error().to_string(), HasSubstr("no native code"));
 }
 
+// `rX &= m; rX >>= k` is one and_rsh64 statement (a scaled index when m is a constant run of
+// ones from bit k up), except where a jump lands on the shift; each form computes what the
+// interpreter does, for masks that are such runs (in a register or an immediate) and not.
+TEST(Aot, MaskThenShiftComputesWhatTheInterpreterDoes) {
+  REQUIRE_COMPILER();
+  const char* const sources[] = {
+      "r4 = 0xffffffc0 ll\n r1 &= r4\n r1 >>= 3\n r0 = r1\n exit",
+      "r1 &= -64\n r1 >>= 3\n r0 = r1\n exit",
+      "r1 &= -64\n r1 >>= 6\n r0 = r1\n exit",
+      "r1 &= -64\n r1 >>= 7\n r0 = r1\n exit",    // the shift drops a kept bit
+      "r1 &= 0xff0\n r1 >>= 2\n r0 = r1\n exit",  // ones up to bit 11 only
+      // The jump reaches the shift with r1 unmasked.
+      "r4 = 0xffffffc0 ll\n if r2 == 0 goto shift\n r1 &= r4\nshift:\n r1 >>= 3\n r0 = r1\n exit",
+  };
+  const std::uint64_t values[][2] = {
+      {0, 0}, {0xffffffffffffffff, 1}, {0x123456789abcdef0, 0}, {0xfedcba9876543210, 3}};
+  for (const char* source : sources) {
+    aot::ImageSource image;
+    image.programs.push_back({"main", "", 0, assemble(source)});
+    Result<std::string> c = aot::translate(image);
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    const bool fused = std::string_view(source).find("if") == std::string_view::npos;
+    EXPECT_EQ(c->find("r1 = and_rsh64(r1, ") != std::string::npos, fused) << source;
+    std::shared_ptr<const vm::Program> program = prepare_native(source, {});
+    ASSERT_NE(program, nullptr) << source;
+    for (const auto& [r1, r2] : values) {
+      vm::RunState state;
+      const std::uint64_t args[2] = {r1, r2};
+      Result<std::uint64_t> expected = vm::run(*program, args, state, vm::Engine::interpreter);
+      Result<std::uint64_t> got = vm::run(*program, args, state, vm::Engine::native);
+      ASSERT_TRUE(expected.ok() && got.ok()) << source;
+      EXPECT_EQ(*expected, *got) << source << " with r1 = " << r1 << ", r2 = " << r2;
+    }
+  }
+}
+
 TEST(Aot, TailCallsStopAfter33) {
   REQUIRE_COMPILER();
   TailCallHost host;
