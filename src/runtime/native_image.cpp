@@ -184,20 +184,13 @@ Result<LoadedFile> load_file_native(const std::string& path, RuntimeOptions runt
                                     const object::LoadObjectOptions& object_options,
                                     const NativeBuildOptions& build,
                                     const std::optional<std::string>& image) {
-  Result<std::vector<std::uint8_t>> bytes = read_file(path);
-  if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path, object_options);
+  Result<object::Object> object = read_object_file(path, object_options);
   if (!object) return std::move(object).error();
   Result<std::shared_ptr<const aot::Image>> native =
       image ? load_native_image(*image) : cached_native_image(*object, build);
   if (!native) return std::move(native).error();
   runtime_options.native_image = std::move(*native);
-  LoadedFile file;
-  file.runtime = std::make_unique<Runtime>(runtime_options);
-  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(*object));
-  if (!loaded) return std::move(loaded).error();
-  file.object = std::move(*loaded);
-  return file;
+  return load_into_new_runtime(std::move(*object), runtime_options);
 }
 
 }  // namespace xbpf::runtime

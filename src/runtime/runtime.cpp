@@ -339,18 +339,27 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
   return loaded;
 }
 
-Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options,
-                             const object::LoadObjectOptions& object_options) {
+Result<object::Object> read_object_file(const std::string& path,
+                                        const object::LoadObjectOptions& options) {
   Result<std::vector<std::uint8_t>> bytes = read_file(path);
   if (!bytes) return std::move(bytes).error();
-  Result<object::Object> object = object::read_object(std::move(*bytes), path, object_options);
-  if (!object) return std::move(object).error();
+  return object::read_object(std::move(*bytes), path, options);
+}
+
+Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options) {
   LoadedFile file;
-  file.runtime = std::make_unique<Runtime>(runtime_options);
-  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(*object));
+  file.runtime = std::make_unique<Runtime>(options);
+  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(object));
   if (!loaded) return std::move(loaded).error();
   file.object = std::move(*loaded);
   return file;
+}
+
+Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options,
+                             const object::LoadObjectOptions& object_options) {
+  Result<object::Object> object = read_object_file(path, object_options);
+  if (!object) return std::move(object).error();
+  return load_into_new_runtime(std::move(*object), runtime_options);
 }
 
 }  // namespace xbpf::runtime

@@ -141,4 +141,9 @@ struct LoadedFile {
 Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options = {},
                              const object::LoadObjectOptions& object_options = {});
 
+// The parts of load_file: reading the object, and loading it into a new runtime.
+Result<object::Object> read_object_file(const std::string& path,
+                                        const object::LoadObjectOptions& options);
+Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options);
+
 }  // namespace xbpf::runtime
