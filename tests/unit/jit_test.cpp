@@ -119,10 +119,11 @@ TEST(Jit, ArithmeticAndBranchesMatchTheInterpreter) {
   EXPECT_GT(compared, 5000);
 }
 
-// Instruction pairs the JIT compiles as one: an add, sub, and, or or xor followed by a test
-// of its result against 0 (the test is left out: the operation set the zero flag), and
-// `rX = rY; rX += rZ` (one lea). Every such pair, for both widths of each, with values whose
-// low or high half alone is zero, against the interpreter.
+// Instructions the JIT compiles together: an add, sub, and, or or xor followed by a test of
+// its result against 0 (the test is left out: the operation set the zero flag),
+// `rX = rY; rX += rZ` (one lea) and `rX <<= 32; rX >>= 32` (one mov, or movsxd), with near
+// misses. Every such sequence, for both widths of each, with values whose low or high half
+// alone is zero, against the interpreter.
 TEST(Jit, FusedPairsMatchTheInterpreter) {
   const Op operations[] = {Op::add64_imm, Op::add64_reg, Op::sub64_imm, Op::sub64_reg,
                            Op::and64_imm, Op::and64_reg, Op::or64_imm,  Op::or64_reg,
@@ -150,6 +151,21 @@ TEST(Jit, FusedPairsMatchTheInterpreter) {
   for (const std::int32_t imm : immediates) {
     pairs.push_back({isa::make(Op::mov64_reg, 1, 3), isa::make(Op::add64_imm, 1, 0, 0, imm)});
   }
+  // Zero and sign extensions (`<<= 32` then `>>= 32` or `s>>= 32`), with a copy before or
+  // not, and near misses: other counts, another register, a variable count.
+  for (const Op right : {Op::rsh64_imm, Op::arsh64_imm}) {
+    for (const auto& [left_count, right_count] : {std::pair{32, 32}, {31, 32}, {32, 31}}) {
+      const Instruction left = isa::make(Op::lsh64_imm, 1, 0, 0, left_count);
+      pairs.push_back({left, isa::make(right, 1, 0, 0, right_count)});
+      pairs.push_back(
+          {isa::make(Op::mov64_reg, 1, 3), left, isa::make(right, 1, 0, 0, right_count)});
+    }
+    pairs.push_back({isa::make(Op::mov64_reg, 1, 3), isa::make(Op::lsh64_imm, 1, 0, 0, 32),
+                     isa::make(right, 2, 0, 0, 32)});
+    pairs.push_back({isa::make(Op::mov64_reg, 1, 3), isa::make(Op::lsh64_imm, 3, 0, 0, 32),
+                     isa::make(right, 1, 0, 0, 32)});
+  }
+  pairs.push_back({isa::make(Op::lsh64_imm, 1, 0, 0, 32), isa::make(Op::rsh64_reg, 1, 2)});
   const std::uint64_t values[][3] = {{0, 0, 0},
                                      {0x100000000, 0xffffffff00000000, 1},
                                      {0xffffffff, 1, 0x100000000},
@@ -162,12 +178,8 @@ TEST(Jit, FusedPairsMatchTheInterpreter) {
       std::vector<Instruction> code;
       for (std::uint8_t r = 1; r <= 3; ++r) code.push_back(lddw(r, set[r - 1]));
       code.push_back(isa::make(Op::mov64_imm, 6, 0, 0, 5));
-      code.push_back(pair[0]);
-      Instruction second = pair[1];
-      const Form form = second.info().form;
-      const bool branch = form == Form::cond_imm;
-      if (branch) second.off = 1;
-      code.push_back(second);
+      code.insert(code.end(), pair.begin(), pair.end());
+      if (code.back().info().form == Form::cond_imm) code.back().off = 1;
       code.push_back(isa::make(Op::mov64_imm, 6, 0, 0, 111));
       code.push_back(isa::make(Op::mov64_reg, 0, 1));
       code.push_back(isa::make(Op::mul64_imm, 0, 0, 0, 31));
@@ -182,8 +194,9 @@ TEST(Jit, FusedPairsMatchTheInterpreter) {
       Result<std::uint64_t> got = vm::run(**program, {}, state, vm::Engine::jit);
       ASSERT_TRUE(expected.ok() && got.ok());
       EXPECT_EQ(*expected, *got) << pair[0].info().name << " src r" << int(pair[0].src) << " imm "
-                                 << pair[0].imm << ", then " << pair[1].info().name << ", values "
-                                 << set[0] << " " << set[1] << " " << set[2];
+                                 << pair[0].imm << ", then " << pair[1].info().name << " (of "
+                                 << pair.size() << "), values " << set[0] << " " << set[1] << " "
+                                 << set[2];
       ++compared;
     }
   }

@@ -178,10 +178,12 @@ class Generator {
         if (insn.slot == 0) body_ = a_.size();
       }
       slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
-      if (i + 1 < code.size() && copy_and_add(insn, code[i + 1])) {
-        ++i;  // done with the copy
-        listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
-        slot_code_[code[i].slot] = static_cast<std::uint32_t>(a_.size());
+      if (const std::size_t more = fused(code.subspan(i)); more != 0) {
+        for (std::size_t j = 0; j < more; ++j) {  // their code is the first one's
+          ++i;
+          listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
+          slot_code_[code[i].slot] = static_cast<std::uint32_t>(a_.size());
+        }
         continue;
       }
       instruction(insn);
@@ -488,31 +490,53 @@ class Generator {
     return !jump_target_[slot] && !program_.is_function_entry(slot);
   }
 
-  // `rX = rY; rX += rZ` (or `+= imm`), 64-bit, as one `lea rX, [rY + rZ]`: how clang computes
-  // an address from a base it keeps. Emits it and returns true when `copy` and `add` are such
-  // a pair.
-  bool copy_and_add(const isa::Instruction& copy, const isa::Instruction& add) {
-    const isa::OpInfo& a = copy.info();
-    const isa::OpInfo& b = add.info();
-    if (a.form != Form::alu_reg || a.sem != Sem::mov || a.width != 64 || copy.dst == copy.src) {
-      return false;
+  // Instructions compiled together, each but the first reached only from the one before
+  // (see straight()). Emits the code of the sequence `code` starts with, when it is one of
+  // these, and returns how many instructions after the first it covered (0: none, nothing
+  // emitted):
+  // - `rX = rY; rX += rZ` (or `+= imm`), 64-bit: `lea rX, [rY + rZ]`, how clang computes an
+  //   address from a base it keeps;
+  // - `rX <<= 32; rX >>= 32` (zero extension, clang's u32 casts without alu32): `mov eX, eX`,
+  //   and with `s>>=`, `movsxd`; with a copy `rX = rY` before, from rY.
+  std::size_t fused(std::span<const isa::Instruction> code) {
+    // code[i], when it is a 64-bit `sem` of code[0]'s register that only code[i - 1] leads to.
+    const auto alu64 = [&code, this](std::size_t i, Sem sem) -> const isa::Instruction* {
+      if (i >= code.size() || (i != 0 && !straight(code[i].slot))) return nullptr;
+      const isa::OpInfo& row = code[i].info();
+      if (row.sem != sem || row.width != 64 || code[i].dst != code[0].dst) return nullptr;
+      return row.form == Form::alu_reg || row.form == Form::alu_imm ? &code[i] : nullptr;
+    };
+    const auto by_32 = [](const isa::Instruction* insn) {
+      return insn != nullptr && insn->info().form == Form::alu_imm && insn->imm == 32;
+    };
+    const isa::Instruction* move = alu64(0, Sem::mov);
+    const bool copy =
+        move != nullptr && move->info().form == Form::alu_reg && move->src != move->dst;
+    const std::size_t at = copy ? 1 : 0;  // where the shifts would start
+    const Reg dst = kRegs[code[0].dst];
+    const Reg from = copy ? kRegs[code[0].src] : dst;
+    if (by_32(alu64(at, Sem::lsh))) {
+      const bool zero = by_32(alu64(at + 1, Sem::rsh));
+      if (zero || by_32(alu64(at + 1, Sem::arsh))) {
+        slot_ = code[0].slot;
+        if (zero) {
+          a_.mov(Width::b32, dst, from);
+        } else {
+          a_.movsx(Width::b64, dst, Width::b32, from);
+        }
+        return at + 1;
+      }
     }
-    if (b.sem != Sem::add || b.width != 64 || add.dst != copy.dst || !straight(add.slot)) {
-      return false;
-    }
-    const Reg dst = kRegs[copy.dst];
-    const Reg base = kRegs[copy.src];
-    slot_ = copy.slot;
-    if (b.form == Form::alu_reg) {
+    const isa::Instruction* add = copy ? alu64(1, Sem::add) : nullptr;
+    if (add == nullptr || (add->info().form == Form::alu_imm && options_.blind)) return 0;
+    slot_ = code[0].slot;
+    if (add->info().form == Form::alu_reg) {
       // rX += rX after the copy adds rY to itself.
-      a_.lea(dst, base, add.src == copy.dst ? base : kRegs[add.src]);
-      return true;
+      a_.lea(dst, from, add->src == code[0].dst ? from : kRegs[add->src]);
+    } else {
+      a_.lea(dst, Mem{from, add->imm});
     }
-    if (b.form == Form::alu_imm && !options_.blind) {
-      a_.lea(dst, Mem{base, add.imm});
-      return true;
-    }
-    return false;
+    return 1;
   }
 
   bool tail_calls() const {
