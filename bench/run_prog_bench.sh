@@ -2,7 +2,7 @@
 # Whole-command benchmark: `xbpf prog run OBJ data_in pkt.bin repeat N` on the three shared
 # benchmark programs (../shared/bench, or $XBPF_SHARED_DIR/bench), with the interpreter
 # (engine interp), the JIT (engine jit), the checked mode (engine interp-checked) and a native
-# image (xbpf gen native --no-verify, then engine native image IMAGE), RUNS times each,
+# image (xbpf gen native, then engine native image IMAGE), RUNS times each,
 # printing the median of the reported "duration (average)"; next to the same kernels compiled
 # by cc -O2 (a driver timing N calls, bench/programs/shared_kernels.c) and `bpftool prog run`
 # of the same object in the
@@ -125,28 +125,27 @@ echo "xbpf prog run vs bpftool prog run: repeat $repeat, median of $runs runs, n
 printf '%-8s %12s %12s %12s %12s %12s %12s %12s %12s %14s %14s\n' program interp jit checked native "cc -O2" native/cc kernel "uBPF interp" "uBPF/interp" "jit/kernel"
 for name in hash primes branchy; do
   object=$(object_for "$name")
-  # Check the result once per engine. --no-verify: the verifier does not prove hash's checksum
-  # fold loop and primes' sieve index yet (tests/unit/verifier_programs_test.cpp).
+  # Check the result once per engine.
   for engine in interp jit interp-checked; do
-    out=$("$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" data_out "$work/out.bin" engine "$engine" 2> /dev/null)
+    out=$("$xbpf" prog run "$object" data_in "$work/pkt.bin" data_out "$work/out.bin" engine "$engine" 2> /dev/null)
     if [[ $out != "Return value: 2,"* ]] || [ "$(result_at_1024 "$work/out.bin")" != "${expected[$name]}" ]; then
       echo "run_prog_bench.sh: $name ($engine): wrong result: $out, data_out+1024 = $(result_at_1024 "$work/out.bin")" >&2
       exit 1
     fi
   done
   image=$work/prog_$name.so
-  "$xbpf" gen native "$object" -o "$image" --no-verify > /dev/null 2>&1
-  out=$("$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" data_out "$work/out.bin" engine native image "$image" 2> /dev/null)
+  "$xbpf" gen native "$object" -o "$image" > /dev/null 2>&1
+  out=$("$xbpf" prog run "$object" data_in "$work/pkt.bin" data_out "$work/out.bin" engine native image "$image" 2> /dev/null)
   if [[ $out != "Return value: 2,"* ]] || [ "$(result_at_1024 "$work/out.bin")" != "${expected[$name]}" ]; then
     echo "run_prog_bench.sh: $name (native): wrong result: $out" >&2
     exit 1
   fi
-  native=$(median_duration "$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" repeat "$repeat" engine native image "$image")
+  native=$(median_duration "$xbpf" prog run "$object" data_in "$work/pkt.bin" repeat "$repeat" engine native image "$image")
   gcc_ns=$(median_duration "$work/gcc_bench" "$name" "$work/pkt.bin" "$repeat")
   ratio_gcc=$(awk -v n="$native" -v g="$gcc_ns" 'BEGIN { printf "%.2fx", n / g }')
-  interp=$(median_duration "$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" repeat "$repeat" engine interp)
-  jit=$(median_duration "$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" repeat "$repeat" engine jit)
-  checked=$(median_duration "$xbpf" prog run "$object" --no-verify data_in "$work/pkt.bin" repeat "$repeat" engine interp-checked)
+  interp=$(median_duration "$xbpf" prog run "$object" data_in "$work/pkt.bin" repeat "$repeat" engine interp)
+  jit=$(median_duration "$xbpf" prog run "$object" data_in "$work/pkt.bin" repeat "$repeat" engine jit)
+  checked=$(median_duration "$xbpf" prog run "$object" data_in "$work/pkt.bin" repeat "$repeat" engine interp-checked)
   kernel=-
   if [ -z "$kernel_reason" ]; then
     pin=/sys/fs/bpf/xbpf_bench_$$_$name

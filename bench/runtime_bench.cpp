@@ -187,16 +187,11 @@ std::string missing_shared_reason() {
 
 using XbpfObject = runtime::LoadedFile;
 
-// Not verified: the verifier does not prove hash's checksum fold loop yet
-// (tests/unit/verifier_programs_test.cpp lists it). With engine native, the programs' native
-// code comes from an image of the object (built into the image cache once).
+// Verified, as every load is. With engine native, the programs' native code comes from an
+// image of the object (built into the image cache once).
 Result<XbpfObject> load_xbpf(const std::string& path, vm::Engine engine = vm::Engine::checked) {
-  runtime::RuntimeOptions options;
-  options.verify = false;
-  if (engine != vm::Engine::native) return runtime::load_file(path, options);
-  runtime::NativeBuildOptions build;
-  build.verify = false;
-  return runtime::load_file_native(path, options, {}, build);
+  if (engine != vm::Engine::native) return runtime::load_file(path);
+  return runtime::load_file_native(path, {}, {}, {});
 }
 
 const runtime::LoadedProgram* find_program(const XbpfObject& loaded, const std::string& name,
