@@ -33,6 +33,39 @@ bool shifts_exactly(const Scalar& before, const Scalar& after, std::int64_t lo, 
   return after.smin() == a && after.smax() == b;
 }
 
+// A packet_end's value as an offset from data: packet_size + e.
+Scalar end_value(const State& s, const Reg& reg) {
+  return alu64(Sem::add, s.packet_size,
+               Scalar::constant(static_cast<std::uint64_t>(reg.end_offset())));
+}
+
+// Whether a value's bounds lie within the zone's limits (its zone variable is then its value,
+// exactly, and sums of a few such values do not wrap).
+bool bounded(const Scalar& v) { return zone_lower(v) && zone_upper(v); }
+
+// A size_minus's value, packet_size - w (w: its zone variable `var`): the zone bounds it.
+Scalar size_minus_value(const State& s, Zone::Var var, const Reg& reg) {
+  Scalar v = alu64(Sem::sub, s.packet_size, reg.num);
+  if (!bounded(reg.num)) return v;
+  const auto hi = s.zone.bound(Vars::packet_size, var);  // packet_size - w <= hi
+  const auto lo = s.zone.bound(var, Vars::packet_size);  // w - packet_size <= lo
+  Scalar tight = v;
+  if (hi) tight.restrict_signed(INT64_MIN, *hi);
+  if (lo) tight.restrict_signed(-*lo, INT64_MAX);
+  return tight.is_bottom() ? v : tight;
+}
+
+// A size_minus used other than as one: the plain number it is.
+Reg demoted(const State& s, Zone::Var var, const Reg& reg) {
+  if (reg.kind != Kind::size_minus) return reg;
+  return Reg::number(size_minus_value(s, var, reg));
+}
+
+void demote(State& s, int r) {
+  const Reg& reg = s.regs[static_cast<std::size_t>(r)];
+  if (reg.kind == Kind::size_minus) s.set_reg(r, demoted(s, reg_var(s, r), reg));
+}
+
 bool is_callback_helper(std::int32_t id) { return id == 181 || id == 164; }
 
 // Helpers that may move or resize the packet (Linux's bpf_helper_changes_pkt_data).
@@ -236,6 +269,12 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
         s.zone.assign(dvar, reg_var(s, insn.src), 0);
       return;
     }
+    if (src.kind == Kind::packet_neg) {
+      return fail(s, pc,
+                  "32-bit copy of a negated packet pointer (" + reg_name(insn.src) + " is " +
+                      describe(src) + ")",
+                  reg_name(insn.src) + ".type != packet_neg", {insn.src});
+    }
     if (src.kind != Kind::number) {
       // A 32-bit copy of a pointer is a number (the low half of its address): clang emits
       // such copies (alu32), and privileged Linux allows them.
@@ -261,6 +300,7 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
                     "on it is not allowed",
                 reg_name(r) + ".type == number", {r});
   }
+  if (packet_arithmetic(s, insn, dst, src)) return;
   if (!dst_ptr && !src_ptr) {
     if (!options_.allow_division_by_zero &&
         (sem == Sem::div || sem == Sem::mod || sem == Sem::sdiv || sem == Sem::smod) &&
@@ -323,29 +363,33 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
   // Pointer arithmetic: pointer +/- number, number + pointer, pointer - pointer.
   const int preg = dst_ptr ? d : insn.src;
   const Reg& ptr = dst_ptr ? dst : src;
-  if (sem == Sem::sub && dst_ptr && src_ptr) {
+  if (sem == Sem::sub && dst_ptr && src_ptr && dst.kind != Kind::packet_neg &&
+      src.kind != Kind::packet_neg) {
     // The distance between two pointers is a number; exact for the same region (and between
     // the packet and its end), unknown otherwise (as Linux, for privileged programs).
     const bool packet_family = (dst.kind == Kind::packet || dst.kind == Kind::packet_end) &&
                                (src.kind == Kind::packet || src.kind == Kind::packet_end);
     Scalar diff = Scalar::top();
+    // packet_end + e: packet_size's zone variable, e added.
+    const std::int64_t ex = dst.kind == Kind::packet_end ? dst.end_offset() : 0;
+    const std::int64_t ey = src.kind == Kind::packet_end ? src.end_offset() : 0;
     if (packet_family || (dst.same_region(src) && !dst.nullable && !src.nullable)) {
       const Zone::Var x = dst.kind == Kind::packet_end ? Vars::packet_size : dvar;
       const Zone::Var y = src.kind == Kind::packet_end ? Vars::packet_size : reg_var(s, insn.src);
-      diff = alu64(Sem::sub, dst.kind == Kind::packet_end ? s.packet_size : dst.num,
-                   src.kind == Kind::packet_end ? s.packet_size : src.num);
-      if (auto hi = s.zone.bound(x, y)) diff.restrict_signed(INT64_MIN, *hi);
-      if (auto lo = s.zone.bound(y, x)) diff.restrict_signed(-*lo, INT64_MAX);
+      diff = alu64(Sem::sub, dst.kind == Kind::packet_end ? end_value(s, dst) : dst.num,
+                   src.kind == Kind::packet_end ? end_value(s, src) : src.num);
+      if (auto hi = s.zone.bound(x, y)) diff.restrict_signed(INT64_MIN, *hi + ex - ey);
+      if (auto lo = s.zone.bound(y, x)) diff.restrict_signed(-*lo + ex - ey, INT64_MAX);
       if (diff.is_bottom()) diff = Scalar::top();
     }
     s.set_reg(d, Reg::number(is64 ? diff : diff.truncated(4)));
     // data_end - (data + c), or p - q with q at a constant offset c: d = x - c, a relation.
-    const Scalar& right = src.kind == Kind::packet_end ? s.packet_size : src.num;
+    const Scalar right = src.kind == Kind::packet_end ? end_value(s, src) : src.num;
     const auto c = right.as_constant();
     if (is64 && c && packet_family && dst.kind == Kind::packet_end &&
         static_cast<std::int64_t>(*c) > -Zone::kLimit &&
         static_cast<std::int64_t>(*c) < Zone::kLimit) {
-      s.zone.assign(dvar, Vars::packet_size, -static_cast<std::int64_t>(*c));
+      s.zone.assign(dvar, Vars::packet_size, ex - static_cast<std::int64_t>(*c));
       add_bounds(s, dvar, diff);
     }
     return;
@@ -432,6 +476,167 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
     if (auto hi = zone_upper(number.num)) s.zone.add(dvar, pvar, *hi);
     if (auto lo = zone_lower(number.num)) s.zone.add(pvar, dvar, -*lo);
   }
+}
+
+bool Checker::packet_arithmetic(State& s, const isa::Instruction& insn, const Reg& dst,
+                                const Reg& src) {
+  const isa::OpInfo& info = insn.info();
+  const std::uint32_t pc = insn.slot;
+  const int d = insn.dst;
+  const bool is64 = info.width == 64;
+  const Sem sem = info.sem;
+  const bool from_reg = info.form == Form::alu_reg;
+  const Zone::Var dvar = reg_var(s, d);
+  const Zone::Var svar = from_reg ? reg_var(s, insn.src) : Zone::kZero;
+  if (info.form == Form::alu_movsx && src.kind != Kind::packet_neg) return false;  // dst unread
+  const bool involved = dst.kind == Kind::packet_neg || src.kind == Kind::packet_neg ||
+                        dst.kind == Kind::size_minus || src.kind == Kind::size_minus ||
+                        dst.kind == Kind::packet_end;
+  if (!involved && !(dst.kind == Kind::packet && !dst.nullable)) return false;
+  const bool negate = is64 && (info.form == Form::alu_neg ||
+                               (info.form == Form::alu_imm && sem == Sem::xor_ && insn.imm == -1));
+  const auto constant = [](const Reg& r) -> std::optional<std::int64_t> {
+    if (r.kind != Kind::number) return std::nullopt;
+    const auto c = r.num.as_constant();
+    if (!c) return std::nullopt;
+    const auto v = static_cast<std::int64_t>(*c);
+    if (v <= -Zone::kLimit || v >= Zone::kLimit) return std::nullopt;
+    return v;
+  };
+  // x := x + delta, exactly (the zone keeps x's relations) or by bounds only.
+  auto shift_to = [&](Reg result, std::int64_t delta) {
+    const Scalar before = s.regs[static_cast<std::size_t>(d)].num;
+    result.num = alu64(Sem::add, before, Scalar::constant(static_cast<std::uint64_t>(delta)));
+    if (bounded(before) && shifts_exactly(before, result.num, delta, delta)) {
+      s.regs[static_cast<std::size_t>(d)] = result;
+      s.zone.assign(dvar, dvar, delta);
+      add_bounds(s, dvar, result.num);
+    } else {
+      s.set_reg(d, result);
+    }
+  };
+
+  // ~p == -(data + a) - 1 == -data - (a + 1); -p == -data - a. And back.
+  if (negate && (dst.kind == Kind::packet || dst.kind == Kind::packet_neg) && !dst.nullable) {
+    Reg result = dst;
+    result.kind = dst.kind == Kind::packet ? Kind::packet_neg : Kind::packet;
+    result.id = 0;
+    if (info.form == Form::alu_neg) {
+      s.regs[static_cast<std::size_t>(d)] = result;  // the same offset
+    } else {
+      shift_to(result, dst.kind == Kind::packet ? 1 : -1);
+    }
+    return true;
+  }
+  if (dst.kind == Kind::packet && src.kind != Kind::packet_neg) return false;
+
+  // packet_end + c: its offset from data_end moves (kept small: it is an int32 in the Reg).
+  if (dst.kind == Kind::packet_end && src.kind != Kind::packet_neg) {
+    const auto c = constant(src);
+    if (!is64 || (sem != Sem::add && sem != Sem::sub) || !c || dst.nullable) return false;
+    const std::int64_t e = dst.end_offset() + (sem == Sem::add ? *c : -*c);
+    if (e < -kMaxPacketSize || e > kMaxPacketSize) return false;
+    Reg result = dst;
+    result.size = static_cast<std::uint32_t>(static_cast<std::int32_t>(e));
+    s.set_reg(d, result);
+    return true;
+  }
+
+  auto refuse = [&](int r, const Reg& value) {
+    fail(s, pc,
+         "operation on a " + std::string(kind_name(value.kind)) + " (" + reg_name(r) + " is " +
+             describe(value) +
+             "): only adding or subtracting a constant, or adding a packet pointer or "
+             "packet_end to a negated packet pointer, is allowed",
+         reg_name(r) + ".type not in {packet_neg, size_minus}", {r});
+    return true;
+  };
+
+  // size_minus +/- c: packet_size - w + c == packet_size - (w - c).
+  if (dst.kind == Kind::size_minus || src.kind == Kind::size_minus) {
+    const auto c = constant(src);
+    if (dst.kind == Kind::size_minus && is64 && (sem == Sem::add || sem == Sem::sub) && c) {
+      shift_to(dst, sem == Sem::add ? -*c : *c);
+      return true;
+    }
+    return refuse(dst.kind == Kind::size_minus ? d : insn.src,
+                  dst.kind == Kind::size_minus ? dst : src);
+  }
+
+  // From here a negated packet pointer takes part.
+  const bool dst_neg = dst.kind == Kind::packet_neg;
+  const Reg& neg = dst_neg ? dst : src;
+  const int nreg = dst_neg ? d : insn.src;
+  const Reg& other = dst_neg ? src : dst;
+  const Zone::Var nvar = dst_neg ? dvar : svar;
+  const Zone::Var ovar = dst_neg ? svar : dvar;
+  if (!is64) return refuse(nreg, neg);
+
+  // -data - o +/- n: o' = o -/+ n.
+  if (other.kind == Kind::number && (sem == Sem::add || (sem == Sem::sub && dst_neg))) {
+    if (const auto c = constant(other); c && dst_neg) {
+      shift_to(dst, sem == Sem::add ? -*c : *c);
+      return true;
+    }
+    Reg result = neg;
+    result.num =
+        sem == Sem::add ? alu64(Sem::sub, neg.num, other.num) : alu64(Sem::add, neg.num, other.num);
+    const auto c = constant(other);
+    const bool related =
+        c && !dst_neg && bounded(neg.num) && shifts_exactly(neg.num, result.num, -*c, -*c);
+    s.set_reg(d, result);
+    if (related) {
+      s.zone.assign(dvar, nvar, -*c);  // number c + neg: o' = o - c
+      add_bounds(s, dvar, result.num);
+    }
+    return true;
+  }
+
+  if (sem != Sem::add || !from_reg || other.nullable) return refuse(nreg, neg);
+
+  // data + a + (-data - o) == a - o: a number, which the zone bounds.
+  if (other.kind == Kind::packet) {
+    Scalar diff = alu64(Sem::sub, other.num, neg.num);
+    std::optional<std::int64_t> exact;
+    if (bounded(other.num) && bounded(neg.num)) {
+      const auto hi = s.zone.bound(ovar, nvar), lo = s.zone.bound(nvar, ovar);
+      if (hi && lo) {
+        Scalar tight = diff;
+        tight.restrict_signed(-*lo, *hi);
+        if (tight.is_bottom()) {
+          s = State::make_bottom();
+          return true;
+        }
+        diff = tight;
+      }
+      if (const auto o = neg.num.as_constant()) exact = static_cast<std::int64_t>(*o);
+    }
+    if (exact) {
+      // a - o with o constant: d = a's variable - o.
+      s.zone.assign(dvar, ovar, -*exact);
+      s.regs[static_cast<std::size_t>(d)] = Reg::number(diff);
+      add_bounds(s, dvar, diff);
+    } else {
+      s.set_reg(d, Reg::number(diff));
+    }
+    return true;
+  }
+
+  // data + packet_size + e + (-data - o) == packet_size - (o - e).
+  if (other.kind == Kind::packet_end) {
+    const std::int64_t e = other.end_offset();
+    Reg result = Reg::pointer(Kind::size_minus, 0, Scalar::top());
+    result.num = alu64(Sem::sub, neg.num, Scalar::constant(static_cast<std::uint64_t>(e)));
+    if (bounded(neg.num) && shifts_exactly(neg.num, result.num, -e, -e)) {
+      s.regs[static_cast<std::size_t>(d)] = result;
+      s.zone.assign(dvar, nvar, -e);
+      add_bounds(s, dvar, result.num);
+    } else {
+      s.set_reg(d, result);
+    }
+    return true;
+  }
+  return refuse(nreg, neg);
 }
 
 // ---- lddw ----
@@ -523,7 +728,8 @@ bool Checker::check_access(State& s, std::uint32_t pc, int r, std::int16_t off, 
                              signed_offset(off);
   if (reg.kind == Kind::uninit) return readable(s, pc, r);
   if (!is_pointer(reg.kind) || reg.kind == Kind::packet_end || reg.kind == Kind::map_ptr ||
-      reg.kind == Kind::func || reg.kind == Kind::btf_id) {
+      reg.kind == Kind::func || reg.kind == Kind::btf_id || reg.kind == Kind::packet_neg ||
+      reg.kind == Kind::size_minus) {
     fail(s, pc, access + ": " + reg_name(r) + " is not a pointer to memory (" + describe(reg) + ")",
          reg_name(r) + ".type in {ctx, stack, packet, map_value, ringbuf_mem}", {r});
     return false;
@@ -973,9 +1179,29 @@ void Checker::legacy_packet_load(State& s, const isa::Instruction& insn) {
 void Checker::invalidate_packet(State& s) const {
   // A type set with a packet member is a packet pointer on some path: as unusable.
   auto is_packet = [](const Reg& reg) {
-    return reg.any_type(
-        [](const Reg& m) { return m.kind == Kind::packet || m.kind == Kind::packet_end; });
+    return reg.any_type([](const Reg& m) {
+      return m.kind == Kind::packet || m.kind == Kind::packet_end || m.kind == Kind::packet_neg;
+    });
   };
+  // Numbers expressed through the packet size become plain numbers while it is known.
+  for (int r = 0; r < 11; ++r) demote(s, r);
+  for (std::size_t f = 0; f < s.callers.size(); ++f) {
+    for (std::size_t r = 0; r < 11; ++r) {
+      Reg& reg = s.callers[f][r];
+      if (reg.kind != Kind::size_minus) continue;
+      const Zone::Var var = Vars::reg(static_cast<int>(f), static_cast<int>(r));
+      reg = demoted(s, var, reg);
+      zone_set(s.zone, var, reg.num);
+    }
+  }
+  for (std::size_t f = 0; f < s.stacks.size(); ++f) {
+    for (auto& [offset, cell] : s.stacks[f].cells) {
+      if (cell.value.kind != Kind::size_minus) continue;
+      const Zone::Var var = Vars::cell(static_cast<int>(f), offset);
+      cell.value = demoted(s, var, cell.value);
+      zone_set(s.zone, var, cell.value.num);
+    }
+  }
   auto clear = [&](Reg& reg) {
     if (is_packet(reg)) reg = Reg{};
   };
@@ -1166,6 +1392,7 @@ void Checker::call_helper(State& s, const isa::Instruction& insn, std::int32_t i
       fail(s, pc, what + " must be " + expected + ", not " + describe(reg),
            reg_name(r) + ".type == " + expected, {r});
     };
+    if (reg.kind == Kind::packet_neg) return wrong("a number or a pointer");
     switch (arg) {
       case ArgType::none: break;
       case ArgType::anything: break;
@@ -1462,16 +1689,40 @@ constexpr std::size_t kMaxCombinations = 16;
 // state each, and joins the results: every check the instruction makes then holds for every
 // member. False (and `s` unchanged) when no register has a type set or there are too many
 // combinations.
+// Registers with related type sets (TypeSet::selector) take the members of one label at a
+// time, every register of the frame with that selector too; the others, each member.
 template <class F>
 bool for_each_type(State& s, std::span<const int> regs, F&& apply) {
-  std::array<int, 6> split{};
+  // A choice: a register (its members), or a selector (its labels).
+  struct Choice {
+    int reg = -1;
+    std::uint64_t selector = 0;
+    std::size_t count = 0;
+  };
+  std::array<Choice, 6> split{};
   std::size_t n = 0, combinations = 1;
+  // Whether every register of the frame with `selector` has one member per label.
+  auto usable = [&](std::uint64_t selector) {
+    for (const Reg& reg : s.regs) {
+      if (!reg.has_types() || reg.types->selector != selector) continue;
+      for (unsigned l = 0; l < reg.types->label_count; ++l) {
+        if (!reg.types->member_of(l)) return false;
+      }
+    }
+    return true;
+  };
   for (int r : regs) {
     const Reg& reg = s.regs[static_cast<std::size_t>(r)];
-    if (!reg.has_types() || std::find(split.begin(), split.begin() + n, r) != split.begin() + n)
-      continue;
-    split[n++] = r;
-    combinations *= reg.types->members.size();
+    if (!reg.has_types()) continue;
+    const std::uint64_t selector = reg.types->selector;
+    const bool related = selector != 0 && usable(selector);
+    const bool seen = std::any_of(split.begin(), split.begin() + n, [&](const Choice& c) {
+      return c.reg == r || (related && c.selector == selector);
+    });
+    if (seen) continue;
+    split[n] = related ? Choice{-1, selector, reg.types->label_count}
+                       : Choice{r, 0, reg.types->members.size()};
+    combinations *= split[n++].count;
   }
   if (n == 0 || combinations > kMaxCombinations) return false;
   State out = State::make_bottom();
@@ -1479,9 +1730,20 @@ bool for_each_type(State& s, std::span<const int> regs, F&& apply) {
     State copy = s;
     std::size_t k = c;
     for (std::size_t i = 0; i < n; ++i) {
-      const TypeSet& set = *s.regs[static_cast<std::size_t>(split[i])].types;
-      copy.set_reg(split[i], select_type(copy, set, k % set.members.size()));
-      k /= set.members.size();
+      const Choice& choice = split[i];
+      const std::size_t pick = k % choice.count;
+      k /= choice.count;
+      if (choice.reg >= 0) {
+        const TypeSet& set = *s.regs[static_cast<std::size_t>(choice.reg)].types;
+        copy.set_reg(choice.reg, select_type(copy, set, pick));
+        continue;
+      }
+      for (int r = 0; r < 11; ++r) {
+        const Reg& reg = s.regs[static_cast<std::size_t>(r)];
+        if (!reg.has_types() || reg.types->selector != choice.selector) continue;
+        const TypeSet& set = *reg.types;
+        copy.set_reg(r, select_type(copy, set, *set.member_of(static_cast<unsigned>(pick))));
+      }
     }
     apply(copy);
     out = out.join(copy);
@@ -1498,6 +1760,13 @@ void Checker::step(State& s, const isa::Instruction& insn, std::uint32_t site) {
   // Conditional jumps only check that their operands are readable here (branch() refines).
   const isa::Form form = insn.info().form;
   const std::size_t n = form == Form::cond_imm || form == Form::cond_reg ? 0 : operands(insn, regs);
+  // size_minus stays one only through the additions of constants that keep it.
+  const isa::OpInfo& info = insn.info();
+  const bool keeps =
+      form == Form::alu_imm && info.width == 64 && (info.sem == Sem::add || info.sem == Sem::sub);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!keeps || regs[i] != insn.dst) demote(s, regs[i]);
+  }
   // A check that fails for one member fails for the instruction: nothing continues from it.
   const std::uint64_t failures = failures_;
   if (for_each_type(s, std::span<const int>(regs.data(), n),
@@ -1591,6 +1860,11 @@ void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
   if (s.bottom) return;
   std::array<int, 6> regs{};
   const std::size_t n = operands(insn, regs);
+  // size_minus is compared as one with constants only (64-bit).
+  const bool keeps = insn.info().form == Form::cond_imm && insn.info().width == 64;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!keeps) demote(s, regs[i]);
+  }
   const std::uint64_t failures = failures_;
   if (for_each_type(s, std::span<const int>(regs.data(), n),
                     [&](State& one) { branch_one(one, insn, taken); })) {
@@ -1612,6 +1886,32 @@ void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
   const unsigned width = info.width;
   Sem sem = info.sem;
 
+  if (dst.kind == Kind::size_minus) {
+    // packet_size - w OP c: the value's refined bounds bound w - packet_size.
+    const Zone::Var var = reg_var(s, d);
+    if (!bounded(dst.num)) {
+      demote(s, d);
+      return branch_one(s, insn, taken);
+    }
+    const Refined refined = refine(sem, width, taken, size_minus_value(s, var, dst), src.num);
+    if (refined.dst.is_bottom() || refined.src.is_bottom()) {
+      s = State::make_bottom();
+      return;
+    }
+    bool ok = true;
+    if (auto lo = zone_lower(refined.dst)) ok = s.add_relation(var, Vars::packet_size, -*lo);
+    if (auto hi = zone_upper(refined.dst); ok && hi)
+      ok = s.add_relation(Vars::packet_size, var, *hi);
+    if (!ok) s = State::make_bottom();
+    return;
+  }
+  if (dst.kind == Kind::packet_neg || src.kind == Kind::packet_neg) {
+    const int r = dst.kind == Kind::packet_neg ? d : insn.src;
+    return fail(s, insn.slot,
+                "comparison of a negated packet pointer (" + s.describe_reg(r) +
+                    "): add a packet pointer or packet_end to it first",
+                reg_name(r) + ".type != packet_neg", {r});
+  }
   auto is_zero = [](const Reg& r) { return r.kind == Kind::number && r.num.as_constant() == 0; };
   // NULL checks (64-bit only: the low half of a valid pointer may well be 0).
   if (width == 64 && ((is_pointer(dst.kind) && is_zero(src)) ||
@@ -1730,26 +2030,35 @@ void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
     }
   }
 
-  // Numbers (or offsets): the scalar refinement, then relations.
-  Refined refined = refine(sem, width, taken, dst.num, src.num);
+  // Numbers (or offsets): the scalar refinement, then relations. data_end + e's offset is
+  // packet_size + e.
+  const std::int64_t ex = dst.kind == Kind::packet_end ? dst.end_offset() : 0;
+  const std::int64_t ey = from_reg && src.kind == Kind::packet_end ? src.end_offset() : 0;
+  Refined refined =
+      refine(sem, width, taken, dst.kind == Kind::packet_end ? end_value(s, dst) : dst.num,
+             src.kind == Kind::packet_end ? end_value(s, src) : src.num);
   if (refined.dst.is_bottom() || refined.src.is_bottom()) {
     s = State::make_bottom();
     return;
   }
+  auto size_from = [](const Scalar& offset, std::int64_t e) {
+    return alu64(Sem::sub, offset, Scalar::constant(static_cast<std::uint64_t>(e)));
+  };
   if (dst.kind != Kind::packet_end) {
     dst.num = refined.dst;
     add_bounds(s, dvar, refined.dst);
   } else {
-    // data_end's offset is the packet size.
-    s.packet_size = s.packet_size.meet(refined.dst);
-    add_bounds(s, Vars::packet_size, refined.dst);
+    const Scalar size = size_from(refined.dst, ex);
+    s.packet_size = s.packet_size.meet(size);
+    add_bounds(s, Vars::packet_size, size);
   }
   if (from_reg && src.kind != Kind::packet_end) {
     s.regs[insn.src].num = refined.src;
     add_bounds(s, svar, refined.src);
   } else if (from_reg) {
-    s.packet_size = s.packet_size.meet(refined.src);
-    add_bounds(s, Vars::packet_size, refined.src);
+    const Scalar size = size_from(refined.src, ey);
+    s.packet_size = s.packet_size.meet(size);
+    add_bounds(s, Vars::packet_size, size);
   }
   if (s.packet_size.is_bottom()) {
     s = State::make_bottom();
@@ -1794,16 +2103,19 @@ void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
     (void)c;
     if (usable && from_reg) {
       bool ok = true;
+      // (x + ex) - (y + ey) <= k, and (y + ey) - (x + ex) <= k.
+      auto below = [&](std::int64_t k) { return s.add_relation(x, y, k - ex + ey); };
+      auto above = [&](std::int64_t k) { return s.add_relation(y, x, k - ey + ex); };
       switch (rel) {
         case Sem::jgt:
-        case Sem::jsgt: ok = s.add_relation(y, x, -1); break;
+        case Sem::jsgt: ok = above(-1); break;
         case Sem::jge:
-        case Sem::jsge: ok = s.add_relation(y, x, 0); break;
+        case Sem::jsge: ok = above(0); break;
         case Sem::jlt:
-        case Sem::jslt: ok = s.add_relation(x, y, -1); break;
+        case Sem::jslt: ok = below(-1); break;
         case Sem::jle:
-        case Sem::jsle: ok = s.add_relation(x, y, 0); break;
-        case Sem::jeq: ok = s.add_relation(x, y, 0) && s.add_relation(y, x, 0); break;
+        case Sem::jsle: ok = below(0); break;
+        case Sem::jeq: ok = below(0) && above(0); break;
         default: break;
       }
       if (!ok) {
@@ -1819,6 +2131,7 @@ void Checker::exit_program(State& s, const isa::Instruction& insn) {
   if (s.bottom) return;
   const std::uint32_t pc = insn.slot;
   if (!readable(s, pc, 0)) return;
+  demote(s, 0);
   const Reg& r0 = s.regs[0];
   if (r0.kind != Kind::number) {
     return fail(s, pc, "the program returns a pointer (" + describe(r0) + ")", "r0.type == number",
@@ -1865,6 +2178,7 @@ void Checker::exit_subprogram(State& s, const isa::Instruction& insn, bool callb
     return fail(s, pc, "a function returns holding a bpf_spin_lock", "lock released");
   }
   if (callback) {
+    demote(s, 0);
     const Reg& r0 = s.regs[0];
     if (r0.kind != Kind::number || r0.num.smin() < 0 || r0.num.smax() > 1) {
       return fail(s, pc, "a callback must return 0 or 1, not " + describe(r0), "0 <= r0 <= 1", {0});
@@ -1926,7 +2240,7 @@ void push_frame(State& s, std::initializer_list<std::pair<int, Reg>> args) {
     s.regs[static_cast<std::size_t>(r)] = value;
     const Zone::Var var = Vars::reg(s.frame, r);
     if (value.kind == Kind::packet_end) {
-      s.zone.assign(var, Vars::packet_size, 0);
+      s.zone.assign(var, Vars::packet_size, value.end_offset());
     } else if (value.kind != Kind::uninit && value.kind != Kind::mixed) {
       zone_set(s.zone, var, value.num);
     }

@@ -109,6 +109,9 @@ class Checker {
   bool check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& size, bool write,
                      bool nullable_ok, std::string_view what);
   void alu(State& s, const isa::Instruction& insn);
+  // The arithmetic of packet_end + constant, negated packet pointers and size_minus (see
+  // Kind): true when the instruction was handled (applied, or refused).
+  bool packet_arithmetic(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
   void load_immediate(State& s, const isa::Instruction& insn);
   void memory(State& s, const isa::Instruction& insn);
   void atomic(State& s, const isa::Instruction& insn);

@@ -23,6 +23,8 @@ std::string_view kind_name(Kind kind) {
     case Kind::tcp_sock: return "tcp_sock";
     case Kind::flow_keys: return "flow_keys";
     case Kind::btf_id: return "btf_id";
+    case Kind::packet_neg: return "negated packet pointer";
+    case Kind::size_minus: return "packet_size minus";
     case Kind::mixed: return "mixed";
   }
   return "?";
@@ -149,7 +151,18 @@ bool Reg::operator==(const Reg& other) const {
 }
 
 bool TypeSet::operator==(const TypeSet& other) const {
-  return members == other.members && init == other.init;
+  return members == other.members && init == other.init && selector == other.selector &&
+         label_count == other.label_count && labels == other.labels;
+}
+
+std::optional<std::size_t> TypeSet::member_of(unsigned l) const {
+  std::optional<std::size_t> found;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (!((labels[i] >> l) & 1U)) continue;
+    if (found) return std::nullopt;
+    found = i;
+  }
+  return found;
 }
 
 Reg join_types(const Reg& a, const Reg& b, const State* sa, const State* sb, State& into) {
@@ -207,12 +220,17 @@ Reg join_reg(const Reg& a, const Reg& b, const State* sa, const State* sb, State
   if (a.kind == Kind::uninit || b.kind == Kind::uninit) return Reg{};
   // NULL (the number 0, as a null check leaves it) joined with a pointer: a nullable pointer.
   auto is_null = [](const Reg& r) { return r.kind == Kind::number && r.num.as_constant() == 0; };
-  if (is_pointer(a.kind) && is_null(b) && a.kind != Kind::stack && a.kind != Kind::ctx) {
+  // (Not values derived from the packet's address: they may be anything, 0 included.)
+  auto nullable_kind = [](Kind k) {
+    return is_pointer(k) && k != Kind::stack && k != Kind::ctx && k != Kind::packet_neg &&
+           k != Kind::size_minus;
+  };
+  if (nullable_kind(a.kind) && is_null(b)) {
     Reg r = a;
     r.nullable = true;
     return r;
   }
-  if (is_pointer(b.kind) && is_null(a) && b.kind != Kind::stack && b.kind != Kind::ctx) {
+  if (nullable_kind(b.kind) && is_null(a)) {
     Reg r = b;
     r.nullable = true;
     return r;
@@ -233,8 +251,9 @@ void State::set_reg(int r, Reg value) {
   const Zone::Var var = reg_var(*this, r);
   zone.forget(var);
   if (value.kind == Kind::packet_end) {
-    value.num = packet_size;
-    zone.assign(var, Vars::packet_size, 0);
+    value.num = alu64(isa::Sem::add, packet_size,
+                      Scalar::constant(static_cast<std::uint64_t>(value.end_offset())));
+    zone.assign(var, Vars::packet_size, value.end_offset());
   } else if (has_offset(value.kind)) {
     zone_set(zone, var, value.num);
   }
@@ -353,6 +372,151 @@ bool align_init(State& s, const State& other) {
   return changed;
 }
 
+// Each location of a state (registers of every frame, stack cells) with its value in two
+// other states of the same shape (nullptr when absent there).
+template <class F>
+void for_each_location(State& r, const State& a, const State& b, F&& f) {
+  for (std::size_t i = 0; i < 11; ++i) f(r.regs[i], &a.regs[i], &b.regs[i]);
+  for (std::size_t fr = 0; fr < r.callers.size(); ++fr) {
+    for (std::size_t i = 0; i < 11; ++i) f(r.callers[fr][i], &a.callers[fr][i], &b.callers[fr][i]);
+  }
+  for (std::size_t fr = 0; fr < r.stacks.size(); ++fr) {
+    for (auto& [offset, cell] : r.stacks[fr].cells) {
+      auto ia = a.stacks[fr].cells.find(offset);
+      auto ib = b.stacks[fr].cells.find(offset);
+      f(cell.value, ia == a.stacks[fr].cells.end() ? nullptr : &ia->second.value,
+        ib == b.stacks[fr].cells.end() ? nullptr : &ib->second.value);
+    }
+  }
+}
+
+// The selector a state's values carry (the first found; values of another one lose theirs in a
+// join).
+const TypeSet* some_selector(const State& s) {
+  auto check = [](const Reg& v) { return v.has_types() && v.types->selector != 0; };
+  for (const Reg& v : s.regs) {
+    if (check(v)) return v.types;
+  }
+  for (const auto& frame : s.callers) {
+    for (const Reg& v : frame) {
+      if (check(v)) return v.types;
+    }
+  }
+  for (const auto& stack : s.stacks) {
+    for (const auto& [offset, cell] : stack.cells) {
+      if (check(cell.value)) return cell.value.types;
+    }
+  }
+  return nullptr;
+}
+
+// The type sets of join `r` of `a` and `b`: the labels of `a`'s paths (those of its selector,
+// or one), then of `b`'s; a value with the same member on all the paths of a side (a plain
+// value) has it for each of that side's labels.
+void correlate(State& r, const State& a, const State& b) {
+  if (r.type_sets.empty()) return;  // no type set made or kept
+  const TypeSet* sa = some_selector(a);
+  const TypeSet* sb = some_selector(b);
+  const unsigned ka = sa ? sa->label_count : 1, kb = sb ? sb->label_count : 1;
+  if (ka + kb > kMaxLabels) return;
+  thread_local std::uint64_t next_selector = 0;
+  std::uint64_t id = 0;
+  // The labels (shifted by `shift`) of a side's value `v` for member `m`; false when `v` has no
+  // relation with that side's selector.
+  auto side = [](const Reg* v, const TypeSet* sel, unsigned k, unsigned shift, const Reg& m,
+                 std::uint8_t& out) {
+    if (!v || v->kind == Kind::uninit || (v->kind == Kind::mixed && !v->types)) return false;
+    if (!v->has_types()) {
+      if (v->same_region(m)) out |= static_cast<std::uint8_t>(((1U << k) - 1) << shift);
+      return true;
+    }
+    if (!sel || v->types->selector != sel->selector) return false;
+    for (std::size_t i = 0; i < v->types->members.size(); ++i) {
+      if (v->types->members[i].same_region(m))
+        out |= static_cast<std::uint8_t>(v->types->labels[i] << shift);
+    }
+    return true;
+  };
+  for_each_location(r, a, b, [&](Reg& v, const Reg* va, const Reg* vb) {
+    if (!v.has_types()) return;
+    std::vector<std::uint8_t> labels(v.types->members.size(), 0);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const Reg& m = v.types->members[i];
+      if (!side(va, sa, ka, 0, m, labels[i]) || !side(vb, sb, kb, ka, m, labels[i])) return;
+    }
+    TypeSet set = *v.types;
+    set.labels = std::move(labels);
+    set.label_count = static_cast<std::uint8_t>(ka + kb);
+    for (unsigned l = 0; l < ka + kb; ++l) {
+      if (!set.member_of(l)) return;
+    }
+    if (id == 0) id = ++next_selector;
+    set.selector = id;
+    v.types = r.own(std::move(set));
+  });
+}
+
+// The relations of `b`'s type sets hold in `a`: for each selector of `b`, every choice of
+// `a`'s paths (a label of `a`'s selector, or the one choice where the values are plain) gives
+// values that the members of one label of `b` cover.
+bool correlations_hold(const State& a, const State& b) {
+  if (b.type_sets.empty() || !some_selector(b)) return true;
+  std::vector<std::pair<const Reg*, const Reg*>> locations;  // (a's value, b's), b related
+  auto add = [&](const Reg& va, const Reg& vb) {
+    if (vb.has_types() && vb.types->selector != 0) locations.emplace_back(&va, &vb);
+  };
+  for (std::size_t i = 0; i < 11; ++i) add(a.regs[i], b.regs[i]);
+  for (std::size_t f = 0; f < b.callers.size() && f < a.callers.size(); ++f) {
+    for (std::size_t i = 0; i < 11; ++i) add(a.callers[f][i], b.callers[f][i]);
+  }
+  for (std::size_t f = 0; f < b.stacks.size() && f < a.stacks.size(); ++f) {
+    for (const auto& [offset, cell] : b.stacks[f].cells) {
+      auto it = a.stacks[f].cells.find(offset);
+      if (it == a.stacks[f].cells.end()) return false;
+      add(it->second.value, cell.value);
+    }
+  }
+  std::vector<std::uint64_t> done;
+  for (const auto& [first_a, first_b] : locations) {
+    const std::uint64_t selector = first_b->types->selector;
+    if (std::find(done.begin(), done.end(), selector) != done.end()) continue;
+    done.push_back(selector);
+    const TypeSet* ta = nullptr;
+    for (const auto& [va, vb] : locations) {
+      if (vb->types->selector != selector) continue;
+      if (va->kind == Kind::mixed) {
+        if (!va->types || va->types->selector == 0) return false;
+        if (ta && ta->selector != va->types->selector) return false;
+        ta = va->types;
+      }
+    }
+    const unsigned worlds = ta ? ta->label_count : 1;
+    const unsigned choices = first_b->types->label_count;
+    for (unsigned w = 0; w < worlds; ++w) {
+      bool covered = false;
+      for (unsigned l = 0; l < choices && !covered; ++l) {
+        covered = true;
+        for (const auto& [va, vb] : locations) {
+          if (vb->types->selector != selector) continue;
+          const Reg* x = va;
+          if (va->kind == Kind::mixed) {
+            const auto m = va->types->member_of(w);
+            if (!m) return false;
+            x = &va->types->members[*m];
+          }
+          const auto mb = vb->types->member_of(l);
+          if (!mb || !reg_leq(*x, vb->types->members[*mb], nullptr)) {
+            covered = false;
+            break;
+          }
+        }
+      }
+      if (!covered) return false;
+    }
+  }
+  return true;
+}
+
 bool init_differs(const State& a, const State& b) {
   const std::size_t frames = std::min(a.stacks.size(), b.stacks.size());
   for (std::size_t f = 0; f < frames; ++f) {
@@ -396,6 +560,7 @@ State State::join(const State& other) const {
       out.cells.emplace(offset, Cell{cell.width, v});
     }
   }
+  correlate(r, *this, other);
   r.zone = zone.join(other.zone);
   r.packet_size = packet_size.join(other.packet_size);
   r.meta_offset = meta_offset.join(other.meta_offset);
@@ -494,8 +659,17 @@ bool State::leq(const State& other) const {
                      references.end()))
     return false;
   if (other.lock != LockState::maybe && other.lock != lock) return false;
+  if (!correlations_hold(*this, other)) return false;
   return zone.leq(other.zone);
 }
+
+namespace {
+std::string value_end_suffix(const Reg& reg) {
+  const std::int64_t e = reg.end_offset();
+  if (e == 0) return "packet_end";
+  return "packet_end " + std::string(e < 0 ? "- " : "+ ") + std::to_string(e < 0 ? -e : e);
+}
+}  // namespace
 
 std::string describe(const Reg& reg) {
   std::string out(kind_name(reg.kind));
@@ -511,7 +685,9 @@ std::string describe(const Reg& reg) {
     case Kind::number: return out + " " + reg.num.to_string();
     case Kind::map_ptr: return out + " #" + std::to_string(reg.region);
     case Kind::func: return out + " at " + std::to_string(reg.region);
-    case Kind::packet_end: return out;
+    case Kind::packet_end: return value_end_suffix(reg);
+    case Kind::packet_neg: return "-(packet + " + reg.num.to_string() + ")";
+    case Kind::size_minus: return "packet_size - " + reg.num.to_string();
     case Kind::stack:
       if (reg.region) out += " (frame " + std::to_string(reg.region) + ")";
       break;

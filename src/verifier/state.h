@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,7 +31,7 @@ enum class Kind : std::uint8_t {
   ctx,          // the program's context, offset in `num`
   stack,        // a stack frame (`region`), offset from the frame's bottom: r10 is 512
   packet,       // the packet, offset from data (data_meta is at meta_offset <= 0)
-  packet_end,   // data_end: its "offset" is packet_size
+  packet_end,   // data_end + e (e: end_offset(), in `size`): its "offset" is packet_size + e
   map_value,    // a value of map `region` (also global data), offset in `num`
   map_ptr,      // map `region` itself (lddw map reference; an inner map of map-in-map)
   func,         // a function (lddw code_addr), its entry slot in `region`
@@ -40,9 +41,19 @@ enum class Kind : std::uint8_t {
   tcp_sock,     // struct bpf_tcp_sock
   flow_keys,    // struct bpf_flow_keys (flow dissector)
   btf_id,       // a kernel object xbpf does not model (no access through it)
-  mixed,        // different kinds on different paths: a type set (Reg::types), else opaque
+  // The negation of a packet pointer: -data - o, o in `num` (`~p` of data + a: o = a + 1; `-p`:
+  // o = a). Only numbers may be added to it, and a packet pointer or packet_end (the result is
+  // a number); anything else is refused as for pointers.
+  packet_neg,
+  // A number equal to packet_size - w, w in `num` (packet_end + e plus a packet_neg o: w = o -
+  // e): a comparison with a constant bounds the packet size. Any other use turns it into a
+  // plain number first (demote() in analyzer.cpp).
+  size_minus,
+  mixed,  // different kinds on different paths: a type set (Reg::types), else opaque
 };
 std::string_view kind_name(Kind kind);
+// packet_neg and size_minus count as pointers: they are refused wherever pointers are, unless
+// allowed explicitly.
 inline bool is_pointer(Kind kind) {
   return kind != Kind::uninit && kind != Kind::number && kind != Kind::mixed;
 }
@@ -61,8 +72,20 @@ struct TypeSet {
   // written only where the pointer is the stack); these bytes come back when an instruction
   // is applied to that member. Stack bytes once initialised stay so while the frame lives.
   std::vector<std::bitset<kStackBytes>> init;
+  // Values joined from the same paths (two registers set on the same branches) are related:
+  // they share a selector (0: none), and bit l of labels[i] says that member i is the value on
+  // the paths of label l, one member per label. Every value with that selector is then the
+  // member of one same label: an instruction reading several is applied per label, not to
+  // every combination of members (Checker::step). A new selector is made by each join (an
+  // assignment replaces the value, and its relation with it).
+  std::uint64_t selector = 0;
+  std::uint8_t label_count = 0;
+  std::vector<std::uint8_t> labels;
   bool operator==(const TypeSet& other) const;
+  // The member with label l (nullopt: none or several, the relation is not usable).
+  [[nodiscard]] std::optional<std::size_t> member_of(unsigned l) const;
 };
+inline constexpr unsigned kMaxLabels = 8;
 inline constexpr std::size_t kMaxTypes = 4;
 
 struct Reg {
@@ -82,6 +105,8 @@ struct Reg {
   }
   // Different kinds on different paths, nothing more known: usable only where any value is.
   static Reg opaque() { return Reg{Kind::mixed, false, 0, 0, 0, Scalar::top(), nullptr}; }
+  // packet_end: its offset from data_end (kept in `size`).
+  [[nodiscard]] std::int64_t end_offset() const { return static_cast<std::int32_t>(size); }
   [[nodiscard]] bool same_region(const Reg& other) const {
     return kind == other.kind && region == other.region && size == other.size;
   }

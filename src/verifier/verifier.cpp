@@ -87,7 +87,8 @@ class Analysis {
   Status index_program();
   Status build_graph();
   void mark_loop_exits();
-  std::uint32_t node_for(int context, std::uint32_t leader);
+  std::uint32_t node_for(int context, std::uint32_t leader, bool second = false);
+  std::optional<std::uint32_t> select_join(std::uint32_t first, std::uint32_t last) const;
   void add_successors(std::uint32_t n);
   int context_for(int parent, std::uint32_t call, std::uint32_t entry, bool callback, bool* error);
   void graph_error(std::uint32_t index, std::string message, std::string assertion);
@@ -110,6 +111,7 @@ class Analysis {
   std::unordered_map<std::uint32_t, std::uint32_t> index_of_slot_;
   std::vector<bool> leader_;
   std::vector<std::uint32_t> block_end_;  // by leader index: last index of its block
+  std::vector<bool> backward_target_;     // targets of jumps to themselves or backwards
   std::set<std::uint32_t> entries_;       // function entries (instruction indexes)
   std::map<std::uint32_t, std::vector<std::uint32_t>>
       callbacks_;  // function entry -> code_addr targets
@@ -214,6 +216,12 @@ Status Analysis::index_program() {
   for (std::uint32_t e : entries_) {
     if (!callbacks_.count(e)) callbacks_[e] = all_targets;
   }
+  backward_target_.assign(code_.size() + 1, false);
+  for (std::uint32_t i = 0; i < code_.size(); ++i) {
+    if (!isa::is_branch(code_[i].info().form)) continue;
+    const std::uint32_t t = target_index(code_[i].target());
+    if (t <= i) backward_target_[t] = true;
+  }
   block_end_.assign(code_.size(), 0);
   for (std::uint32_t i = static_cast<std::uint32_t>(code_.size()); i-- > 0;) {
     block_end_[i] = leader_[i + 1] || i + 1 == code_.size() ? i : block_end_[i + 1];
@@ -250,8 +258,39 @@ int Analysis::context_for(int parent, std::uint32_t call, std::uint32_t entry, b
   return id;
 }
 
-std::uint32_t Analysis::node_for(int context, std::uint32_t leader) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(context) << 32) | leader;
+// A select by branches, `rX = a; if (...) goto join; rX = b; join:` (clang's min and max of
+// pointers): when the block [first, last] is the second arm (register copies only, after a
+// conditional jump to where it goes), its join. That join is analysed twice, once from each
+// arm, which keeps apart what the two paths know (`max(p, end) - p` is a number and a
+// difference from the packet's end); their successors join as usual.
+std::optional<std::uint32_t> Analysis::select_join(std::uint32_t first, std::uint32_t last) const {
+  if (first == 0) return std::nullopt;
+  const isa::Instruction& jump = code_[first - 1];
+  const Form jf = jump.info().form;
+  if (jf != Form::cond_imm && jf != Form::cond_reg) return std::nullopt;
+  const std::uint32_t join = index_of_slot_.at(static_cast<std::uint32_t>(jump.target()));
+  if (join <= last || backward_target_[join]) return std::nullopt;
+  std::uint32_t end = last;
+  const Form lf = code_[last].info().form;
+  if (lf == Form::jump) {
+    if (index_of_slot_.at(static_cast<std::uint32_t>(code_[last].target())) != join)
+      return std::nullopt;
+    if (last == first) return std::nullopt;
+    --end;
+  } else if (last + 1 != join) {
+    return std::nullopt;
+  }
+  for (std::uint32_t i = first; i <= end; ++i) {
+    const isa::OpInfo& info = code_[i].info();
+    if (info.form != Form::alu_reg || info.sem != isa::Sem::mov || info.width != 64)
+      return std::nullopt;
+  }
+  return join;
+}
+
+std::uint32_t Analysis::node_for(int context, std::uint32_t leader, bool second) {
+  const std::uint64_t key = (static_cast<std::uint64_t>(context) << 32) | leader |
+                            (static_cast<std::uint64_t>(second) << 63);
   if (auto it = node_ids_.find(key); it != node_ids_.end()) return it->second;
   Node node;
   node.context = context;
@@ -282,11 +321,12 @@ void Analysis::add_successors(std::uint32_t n) {
   const Context context = contexts_[static_cast<std::size_t>(ctx)];
   switch (info.form) {
     case Form::jump:
-    case Form::jump_long:
-      out.push_back(
-          Edge{node_for(ctx, index_of_slot_.at(static_cast<std::uint32_t>(insn.target()))),
-               EdgeKind::fall});
+    case Form::jump_long: {
+      const std::uint32_t target = index_of_slot_.at(static_cast<std::uint32_t>(insn.target()));
+      out.push_back(Edge{node_for(ctx, target, select_join(nodes_[n].first, last) == target),
+                         EdgeKind::fall});
       break;
+    }
     case Form::cond_imm:
     case Form::cond_reg:
       out.push_back(
@@ -322,6 +362,8 @@ void Analysis::add_successors(std::uint32_t n) {
           }
         }
         next(EdgeKind::cb_after);
+      } else if (select_join(nodes_[n].first, last) == last + 1) {
+        out.push_back(Edge{node_for(ctx, last + 1, true), EdgeKind::fall});
       } else {
         next(EdgeKind::fall);
       }

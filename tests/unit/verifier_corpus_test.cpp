@@ -32,10 +32,7 @@ namespace xbpf::verifier {
 namespace {
 
 // Safe programs (file stem) -> why the verifier cannot prove them yet.
-const std::map<std::string, std::string> kKnownFailing = {
-    {"loop_nested_packet",
-     "clang hoists data_end + 1 and ~data out of the loop: arithmetic on packet_end"},
-};
+const std::map<std::string, std::string> kKnownFailing = {};
 
 #ifdef XBPF_HAVE_KERNEL_ORACLE
 // Safe programs (file stem) this kernel refuses -> why.

@@ -360,7 +360,23 @@ std::string packet_or_stack(int checked, const std::string& between) {
          between + "r0 = *(u8 *)(r7 + 7)\nout:\nr0 = 0\nexit\n";
 }
 
+// r6 and r7 = two stack pointers (r10 - 8, r10 - 16) or, after `arm` (r6 = r7 = data + 4 by
+// default), what it leaves; then `use` (at pc 11 with the default arm).
+std::string related(const std::string& use,
+                    const std::string& arm = "r6 = r8\nr7 = r8\nr7 += 4\n") {
+  return "r2 = *(u32 *)(r1 + 0)\nr8 = r2\ncall 7\nr6 = r10\nr6 += -8\nr7 = r10\nr7 += -16\n"
+         "if r0 == 0 goto join\n" +
+         arm + "join:\n" + use + "r0 = 2\nexit\n";
+}
+
 const std::vector<Case> kTypeSetSafe = {
+    {"related type sets, compared", related("if r6 == r7 goto +0\n")},
+    {"related type sets, subtracted", related("r3 = r7\nr3 -= r6\nr0 = r3\n")},
+    {"related type sets, copied then compared", related("r3 = r7\nif r6 > r3 goto +0\n")},
+    {"related type sets, spilled and filled then compared",
+     related("*(u64 *)(r10 - 24) = r7\nr7 = 0\nr7 = *(u64 *)(r10 - 24)\nif r6 < r7 goto +0\n")},
+    {"related type sets, compared after an instruction on one",
+     related("r7 += 1\nr3 = r7\nr3 -= r6\nif r6 != r7 goto +0\n")},
     {"a map value or the stack, read and written within both",
      value_or_stack(0, "r1 = *(u64 *)(r0 + 8)\n*(u64 *)(r0 + 0) = r1\n")},
     {"a map value or the stack, moved within both",
@@ -382,6 +398,15 @@ const std::vector<Case> kTypeSetSafe = {
 };
 
 const std::vector<Case> kTypeSetUnsafe = {
+    {"type sets of two registers set on different paths, compared",
+     related("if r6 == r7 goto +0\n", "r6 = r8\n"), progtype::ProgramType::xdp, 9,
+     "pointers may only be compared"},
+    {"related type sets, one assigned again on some paths, compared",
+     related("call 7\nif r0 == 0 goto +1\nr7 = r10\nif r6 == r7 goto +0\n"),
+     progtype::ProgramType::xdp, 14, "pointers may only be compared"},
+    {"related type sets, one replaced, subtracted",
+     related("r7 = r10\nr3 = r7\nr3 -= r6\nr0 = *(u8 *)(r3 + 0)\n"), progtype::ProgramType::xdp, 14,
+     "is not a pointer to memory"},
     {"a map value or the stack, read past the smaller region",
      value_or_stack(4, "r1 = *(u64 *)(r0 + 8)\n"), progtype::ProgramType::xdp, 12,
      "outside the map value"},
@@ -439,6 +464,155 @@ TEST(Verifier, TypeSetsAreUsableWhereEveryMemberIs) {
                                  << (report.errors.empty() ? "" : report.errors[0].message);
   }
   for (const Case& c : kTypeSetUnsafe) {
+    const Report report = run(c);
+    ASSERT_FALSE(report.passed()) << c.name << " passed";
+    EXPECT_EQ(report.errors[0].pc, *c.pc) << c.name << ": " << report.errors[0].message;
+    EXPECT_NE(report.errors[0].message.find(c.message), std::string::npos)
+        << c.name << ": " << report.errors[0].message;
+  }
+}
+
+// Arithmetic with data_end + c and negated packet pointers. clang's loop_nested_packet
+// (tests/verifier/safe): r1 = data_end + 1, r4 = data + 1 + 8 * block, r5 = ~data - 8 * block
+// (-data - 1 - 8 * block), r7 = max(r4, r1) + r5, which is 0 (r4 past the end) or packet_size
+// - 8 * block; `limit` bytes of it are required, then byte `last` of the block is read.
+std::string nested_packet_loop(int limit, int last) {
+  return "w6 = 0\nr2 = 0\nr5 = *(u32 *)(r1 + 0)\nr4 = r5\nr4 += 1\nr1 = *(u32 *)(r1 + 4)\n"
+         "r1 += 1\n*(u64 *)(r10 - 8) = r5\nr5 ^= -1\ngoto head\n"
+         "body:\nr7 += r5\nw0 = 2\nif r7 < " +
+         std::to_string(limit) +
+         " goto out\n"
+         "r0 = *(u64 *)(r10 - 8)\nr0 += r2\nr7 = *(u8 *)(r0 + " +
+         std::to_string(last) +
+         ")\n"
+         "w6 += w7\nr5 += -8\nr4 += 8\nr2 += 8\nif r2 != 64 goto head\nw0 = 1\ngoto out\n"
+         "head:\nr7 = r4\nif r4 > r1 goto body\nr7 = r1\ngoto body\nout:\nexit\n";
+}
+
+// r4 = data + 4, r3 = data_end - 4 (or + 1, ...): `if r4 > r3` then reads `width` bytes at data.
+std::string end_offset_check(const std::string& adjust, int ahead, int width) {
+  return kPacket + "r4 = r2\nr4 += " + std::to_string(ahead) + "\n" + adjust +
+         "if r4 > r3 goto out\nr0 = *(u8 *)(r2 + " + std::to_string(width - 1) +
+         ")\nout:\nr0 = 2\nexit\n";
+}
+
+// r5 = -data - 1 (~data) or -data (neg), r7 = data_end + r5 (packet_size - 1, or packet_size):
+// r7 `less` `limit` leaves, then byte `at` is read. (packet_size - 1 is -1 for an empty packet:
+// an unsigned comparison proves nothing.)
+std::string size_from_negation(const std::string& negate, int limit, int at,
+                               const std::string& less = "<") {
+  return kPacket + "r5 = r2\n" + negate + "r7 = r3\nr7 += r5\nif r7 " + less + " " +
+         std::to_string(limit) + " goto out\nr0 = *(u8 *)(r2 + " + std::to_string(at) +
+         ")\nout:\nr0 = 2\nexit\n";
+}
+
+const std::vector<Case> kPacketDerivedSafe = {
+    {"a select of data + 8 or data_end, read below it",
+     kPacket + "r4 = r2\nr4 += 8\nr7 = r4\nif r4 <= r3 goto join\nr7 = r3\njoin:\n"
+               "r7 -= r2\nif r7 < 8 goto out\nr0 = *(u8 *)(r2 + 7)\nout:\nr0 = 2\nexit\n"},
+    {"a nested packet loop with max(p, data_end + 1) - p", nested_packet_loop(8, 7)},
+    {"data_end - 4 compared with data + 4", end_offset_check("r3 += -4\n", 4, 8)},
+    {"data_end + 1 compared with data + 9", end_offset_check("r3 += 1\n", 9, 8)},
+    {"data_end - 8 + 8 compared with data + 8", end_offset_check("r3 -= 8\nr3 += 8\n", 8, 8)},
+    {"data_end + ~data is packet_size - 1", size_from_negation("r5 ^= -1\n", 8, 8, "s<")},
+    {"data_end + -data is packet_size", size_from_negation("r5 = -r5\n", 8, 7)},
+    {"~data + 3 then data_end", size_from_negation("r5 ^= -1\nr5 += 3\n", 11, 8)},
+    // (packet_size - 1) + 1 - 2 >= 7: 9 bytes.
+    {"packet_size minus, moved by constants",
+     kPacket + "r5 = r2\nr5 ^= -1\nr7 = r3\nr7 += r5\nr7 += 1\nr7 -= 2\nr8 = r7\n"
+               "if r8 s< 7 goto out\nr0 = *(u8 *)(r2 + 8)\nout:\nr0 = 2\nexit\n"},
+    {"a negated pointer spilled and filled",
+     kPacket + "r5 = r2\nr5 ^= -1\n*(u64 *)(r10 - 8) = r5\nr5 = 0\nr5 = *(u64 *)(r10 - 8)\n"
+               "r3 += r5\nif r3 s< 4 goto out\nr0 = *(u8 *)(r2 + 4)\nout:\nr0 = 2\nexit\n"},
+    {"data + ~data is -1, a number",
+     kPacket + "r5 = r2\nr5 ^= -1\nr5 += r2\nr0 = r5\nr0 += 3\nexit\n"},
+    {"packet_size minus, used as a number", kPacket + "r5 = r2\nr5 = -r5\nr5 += r3\nr0 = r5\n"
+                                                      "r0 &= 1\nexit\n"},
+    {"~~data is data", kPacket + "r5 = r2\nr5 ^= -1\nr5 ^= -1\nr4 = r5\nr4 += 1\n"
+                                 "if r4 > r3 goto out\nr0 = *(u8 *)(r5 + 0)\nout:\nr0 = 2\nexit\n"},
+};
+
+const std::vector<Case> kPacketDerivedUnsafe = {
+    // The join of a select is analysed from each arm: the error of one arm is reported.
+    {"a select of the packet or data_end, read",
+     kPacket + "r4 = r2\nr4 += 8\nr7 = r2\nif r4 <= r3 goto join\nr7 = r3\njoin:\n"
+               "r0 = *(u8 *)(r7 + 0)\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 7, "is not a pointer to memory (packet_end)"},
+    {"a nested packet loop that requires 7 bytes, reads 8", nested_packet_loop(7, 7),
+     progtype::ProgramType::xdp, 15, "not proven inside the packet"},
+    {"a nested packet loop that requires 8 bytes, reads 9", nested_packet_loop(8, 8),
+     progtype::ProgramType::xdp, 15, "not proven inside the packet"},
+    {"data_end - 4 compared with data + 4, 9 bytes read", end_offset_check("r3 += -4\n", 4, 9),
+     progtype::ProgramType::xdp, 6, "not proven inside the packet"},
+    {"data_end + 1 compared with data + 9, 9 bytes read", end_offset_check("r3 += 1\n", 9, 9),
+     progtype::ProgramType::xdp, 6, "not proven inside the packet"},
+    {"data_end + ~data is packet_size - 1, one byte too far",
+     size_from_negation("r5 ^= -1\n", 8, 9, "s<"), progtype::ProgramType::xdp, 7,
+     "not proven inside the packet"},
+    {"packet_size minus, moved by constants, one byte too far",
+     kPacket + "r5 = r2\nr5 ^= -1\nr7 = r3\nr7 += r5\nr7 += 1\nr7 -= 2\nr8 = r7\n"
+               "if r8 s< 7 goto out\nr0 = *(u8 *)(r2 + 9)\nout:\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 10, "not proven inside the packet"},
+    {"data_end + ~data is -1 for an empty packet", size_from_negation("r5 ^= -1\n", 8, 8),
+     progtype::ProgramType::xdp, 7, "not proven inside the packet"},
+    {"data_end + -data is packet_size, one byte too far", size_from_negation("r5 = -r5\n", 8, 8),
+     progtype::ProgramType::xdp, 7, "not proven inside the packet"},
+    {"~data + 3 then data_end, one byte too far", size_from_negation("r5 ^= -1\nr5 += 3\n", 11, 9),
+     progtype::ProgramType::xdp, 8, "not proven inside the packet"},
+    {"data_end + r (not a constant)", kPacket + "r4 = *(u32 *)(r1 + 12)\nr3 += r4\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 3, "arithmetic on a packet_end pointer"},
+    {"a negated pointer returned", kPacket + "r0 = r2\nr0 ^= -1\nexit\n",
+     progtype::ProgramType::xdp, 4, "returns a pointer"},
+    {"a negated pointer dereferenced", kPacket + "r2 ^= -1\nr0 = *(u8 *)(r2 + 0)\nexit\n",
+     progtype::ProgramType::xdp, 3, "is not a pointer to memory"},
+    {"a negated pointer compared with the packet",
+     kPacket + "r5 = r2\nr5 ^= -1\n"
+               "if r5 > r2 goto +0\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 4, "comparison of a negated packet pointer"},
+    {"a negated pointer compared with 0",
+     kPacket + "r5 = r2\nr5 ^= -1\n"
+               "if r5 == 0 goto +0\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 4, "comparison of a negated packet pointer"},
+    {"a negated pointer masked", kPacket + "r2 ^= -1\nr2 &= 255\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 3, "operation on a negated packet pointer"},
+    {"a negated pointer, 32-bit addition", kPacket + "r2 ^= -1\nw2 += 1\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 3, "operation on a negated packet pointer"},
+    {"two negated pointers added", kPacket + "r2 ^= -1\nr4 = r2\nr4 += r2\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 4, "operation on a negated packet pointer"},
+    {"a negated pointer minus the packet", kPacket + "r5 = r2\nr5 ^= -1\nr5 -= r2\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 4, "operation on a negated packet pointer"},
+    {"a negated pointer added to the stack",
+     kPacket + "r2 ^= -1\nr4 = r10\nr4 += r2\nr0 = 2\n"
+               "exit\n",
+     progtype::ProgramType::xdp, 4, "operation on a negated packet pointer"},
+    {"a negated pointer stored into a map value",
+     kPacket + "r7 = r2\nr7 ^= -1\nr6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\n"
+               "r1 = map_by_idx(0) ll\ncall 1\nif r0 == 0 goto +1\n*(u64 *)(r0 + 0) = r7\n"
+               "r0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 12, "pointers may only be spilled to the stack"},
+    {"a negated pointer passed to a helper",
+     kPacket + "r7 = r2\nr7 ^= -1\nr6 = 0\n*(u64 *)(r10 - 8) = r6\n*(u64 *)(r10 - 16) = r6\n"
+               "*(u64 *)(r10 - 24) = r6\nr1 = map_by_idx(0) ll\nr2 = r10\nr2 += -8\nr3 = r10\n"
+               "r3 += -24\nr4 = r7\ncall 2\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 15, "must be a number or a pointer"},
+    {"a negated pointer after the packet moved",
+     "r6 = r1\nr2 = *(u32 *)(r6 + 0)\nr7 = r2\nr7 ^= -1\nr1 = r6\nr2 = 0\ncall 44\n"
+     "r3 = *(u32 *)(r6 + 4)\nr3 += r7\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 8, "read before it is initialised"},
+    {"packet_size minus, the packet moved",
+     "r6 = r1\nr2 = *(u32 *)(r6 + 0)\nr3 = *(u32 *)(r6 + 4)\nr7 = r2\nr7 ^= -1\nr7 += r3\n"
+     "r1 = r6\nr2 = 0\ncall 44\nr2 = *(u32 *)(r6 + 0)\nif r7 < 8 goto out\n"
+     "r0 = *(u8 *)(r2 + 4)\nout:\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 11, "not proven inside the packet"},
+};
+
+TEST(Verifier, PacketEndOffsetsAndNegatedPacketPointers) {
+  for (const Case& c : kPacketDerivedSafe) {
+    const Report report = run(c);
+    EXPECT_TRUE(report.passed()) << c.name << ": "
+                                 << (report.errors.empty() ? "" : report.errors[0].message);
+  }
+  for (const Case& c : kPacketDerivedUnsafe) {
     const Report report = run(c);
     ASSERT_FALSE(report.passed()) << c.name << " passed";
     EXPECT_EQ(report.errors[0].pc, *c.pc) << c.name << ": " << report.errors[0].message;

@@ -759,6 +759,20 @@ inline Entailment entails(const verifier::State& s, const std::vector<object::Ma
       return holds;
     }
     case Constraint::Form::type_same: {
+      // Related type sets (one selector): the members of each label have one kind.
+      if (c.x.where == Var::Where::reg && c.y->where == Var::Where::reg) {
+        const verifier::Reg& rx = s.regs[static_cast<std::size_t>(c.x.reg)];
+        const verifier::Reg& ry = s.regs[static_cast<std::size_t>(c.y->reg)];
+        if (rx.has_types() && ry.has_types() && rx.types->selector != 0 &&
+            rx.types->selector == ry.types->selector) {
+          for (unsigned l = 0; l < rx.types->label_count; ++l) {
+            const auto mx = rx.types->member_of(l), my = ry.types->member_of(l);
+            if (!mx || !my || rx.types->members[*mx].kind != ry.types->members[*my].kind)
+              return fails;
+          }
+          return holds;
+        }
+      }
       const auto a = detail::kind_at(s, c.x), b = detail::kind_at(s, *c.y);
       return a && b && *a == *b && *a != verifier::Kind::mixed && *a != verifier::Kind::uninit
                  ? holds

@@ -373,6 +373,8 @@ std::string why(const Case& c, const Outcome& o) {
   if (o.safe && has(expected, "Invalid type") && has(c.name, "32-bit"))
     return "design: a 32-bit copy of a pointer is a number (privileged Linux, clang alu32)";
   if (o.safe && has(c.name, "map_fd")) return "design: comparing two references to one map";
+  if (o.safe && has(c.name, "multiple types add fail"))
+    return "xbpf more precise: related type sets (the sum is ctx + 4 on both paths)";
   if (!o.verdict_agrees || !o.location_agrees) return "to study";
   if (has(c.name, "different types")) return "xbpf right: the context is never NULL";
   // Post only.
@@ -556,9 +558,9 @@ TEST(VerifierYaml, SharedCases) {
   // 566, with type sets: four cases store part of a `{ctx, packet}` value, which an opaque
   // `mixed` let through and which is now refused as a partial spill of any pointer is.)
   EXPECT_EQ(total.cases, 614);
-  EXPECT_GE(total.verdict, 564);
-  EXPECT_GE(total.location, 555);
-  EXPECT_GE(total.post, 528);
+  EXPECT_GE(total.verdict, 565);
+  EXPECT_GE(total.location, 556);
+  EXPECT_GE(total.post, 530);
   EXPECT_GE(total.percent(total.location), 85.0);
   EXPECT_GE(total.percent(total.post), 80.0);
 }

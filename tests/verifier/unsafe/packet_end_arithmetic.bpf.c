@@ -1,4 +1,4 @@
-// Arithmetic on data_end.
+// Arithmetic on data_end other than adding a constant: data_end + ingress_ifindex.
 // EXPECT: arithmetic on a packet_end pointer
 #include "../common.h"
 
@@ -6,7 +6,8 @@
 ASM_PROGRAM("xdp", packet_end_arithmetic) {
   asm volatile(
       "r2 = *(u32 *)(r1 + 4);\n"
-      "r2 += 1;\n"
+      "r3 = *(u32 *)(r1 + 12);\n"
+      "r2 += r3;\n"
       "r0 = 2;\n"
       "exit;\n"
       ::
