@@ -186,6 +186,7 @@ class Generator {
         }
         continue;
       }
+      next_ = i + 1 < code.size() ? &code[i + 1] : nullptr;
       instruction(insn);
     }
     listing.body_end = a_.size();
@@ -484,6 +485,16 @@ class Generator {
     }
   }
 
+  // Whether `branch` is `if rN == 0` or `!= 0` that can take its zero flag from an add, sub,
+  // and, or or xor of width `width` on rN just before it. A 32-bit operation zero-extends, so
+  // its ZF serves 64-bit comparisons too, not the reverse.
+  bool tests_zero_flag(const isa::Instruction& branch, std::uint8_t n, Width width) const {
+    const isa::OpInfo& row = branch.info();
+    return row.form == Form::cond_imm && (row.sem == Sem::jeq || row.sem == Sem::jne) &&
+           branch.imm == 0 && branch.dst == n && !options_.blind && straight(branch.slot) &&
+           (row.width == 64 || width == Width::b32);
+  }
+
   // Whether only the instruction before `slot` leads to it: no jump goes there and no call
   // enters there.
   bool straight(std::uint32_t slot) const {
@@ -561,14 +572,26 @@ class Generator {
       case Sem::sub:
       case Sem::or_:
       case Sem::and_:
-      case Sem::xor_:
-        if (imm && !in_register) {
-          a_.alu(alu_of(row.sem), w, dst, insn.imm);
-        } else {
-          a_.alu(alu_of(row.sem), w, dst, src);
+      case Sem::xor_: {
+        const auto emit = [&](Encoder& e) {
+          if (imm && !in_register) {
+            e.alu(alu_of(row.sem), w, dst, insn.imm);
+          } else {
+            e.alu(alu_of(row.sem), w, dst, src);
+          }
+        };
+        // When the next instruction tests the result against 0 with these flags, the two
+        // are the compare-and-jump pair (fused by the CPU for add, sub and and): keep them
+        // clear of a 32-byte boundary, as branch() does, rather than pad between them.
+        if (next_ != nullptr && tests_zero_flag(*next_, insn.dst, w)) {
+          probe_.clear();
+          emit(probe_);
+          align_branch(probe_.size() + jump_size(next_->target(), true));
         }
+        emit(a_);
         zero_flag_ = {dst, w, a_.size()};
         break;
+      }
       case Sem::mov:
         if (imm && (options_.blind || w == Width::b64)) {
           load_imm(dst, insn.imm);
@@ -715,11 +738,9 @@ class Generator {
       src = kConstant;
     }
     const bool direct = imm && !options_.blind;
-    // `if rX == 0` right after an add, sub, and, or or xor of rX: that operation set ZF. A
-    // 32-bit operation zero-extends, so its ZF serves 64-bit comparisons too, not the reverse.
+    // `if rX == 0` right after an add, sub, and, or or xor of rX: that operation set ZF.
     const bool zero_flag_set = zero_flag_.end == a_.size() && zero_flag_.reg == dst &&
-                               (w == Width::b64 || zero_flag_.width == Width::b32) &&
-                               straight(insn.slot);
+                               tests_zero_flag(insn, insn.dst, zero_flag_.width);
     const auto compare = [&](Encoder& e) {
       if (row.sem == Sem::jset) {
         if (direct) {
@@ -916,7 +937,8 @@ class Generator {
   const std::set<std::uint32_t>& long_sites_;   // jumps that must be long
   std::vector<std::uint32_t> too_far_;
   Encoder a_;
-  Encoder probe_;  // measures an instruction before emitting it
+  Encoder probe_;                           // measures an instruction before emitting it
+  const isa::Instruction* next_ = nullptr;  // the instruction after the one being compiled
   const vm::Program& program_;
   Options options_;
   bool win64_;
