@@ -16,6 +16,7 @@ namespace xbpf::jit::x86_64 {
 namespace {
 
 using isa::Form;
+using isa::Op;
 using isa::Sem;
 
 // eBPF r0..r10 as Linux's x86-64 JIT maps them: the System V argument registers hold r1-r5,
@@ -146,10 +147,12 @@ class Generator {
     jump_target_.assign(slots + 1, false);
     for (const isa::Instruction& insn : code) {
       const Form form = insn.info().form;
+      if (form != Form::jump && form != Form::jump_long && form != Form::cond_imm &&
+          form != Form::cond_reg) {
+        continue;
+      }
       const std::int64_t target = insn.target();
-      if ((form == Form::jump || form == Form::jump_long || form == Form::cond_imm ||
-           form == Form::cond_reg) &&
-          target >= 0 && static_cast<std::size_t>(target) <= slots) {
+      if (target >= 0 && static_cast<std::size_t>(target) <= slots) {
         jump_target_[static_cast<std::size_t>(target)] = true;
       }
     }
@@ -510,26 +513,21 @@ class Generator {
   // - `rX <<= 32; rX >>= 32` (zero extension, clang's u32 casts without alu32): `mov eX, eX`,
   //   and with `s>>=`, `movsxd`; with a copy `rX = rY` before, from rY.
   std::size_t fused(std::span<const isa::Instruction> code) {
-    // code[i], when it is a 64-bit `sem` of code[0]'s register that only code[i - 1] leads to.
-    const auto alu64 = [&code, this](std::size_t i, Sem sem) -> const isa::Instruction* {
-      if (i >= code.size() || (i != 0 && !straight(code[i].slot))) return nullptr;
-      const isa::OpInfo& row = code[i].info();
-      if (row.sem != sem || row.width != 64 || code[i].dst != code[0].dst) return nullptr;
-      return row.form == Form::alu_reg || row.form == Form::alu_imm ? &code[i] : nullptr;
+    const isa::Instruction& first = code[0];
+    const bool copy = first.op == Op::mov64_reg && first.src != first.dst;
+    if (!copy && first.op != Op::lsh64_imm) return 0;  // the common case, decided at once
+    // code[i] is `op` on the first one's register, and only code[i - 1] leads to it.
+    const auto then = [&code, &first, this](std::size_t i, Op op) {
+      return i < code.size() && code[i].op == op && code[i].dst == first.dst &&
+             straight(code[i].slot);
     };
-    const auto by_32 = [](const isa::Instruction* insn) {
-      return insn != nullptr && insn->info().form == Form::alu_imm && insn->imm == 32;
-    };
-    const isa::Instruction* move = alu64(0, Sem::mov);
-    const bool copy =
-        move != nullptr && move->info().form == Form::alu_reg && move->src != move->dst;
     const std::size_t at = copy ? 1 : 0;  // where the shifts would start
-    const Reg dst = kRegs[code[0].dst];
-    const Reg from = copy ? kRegs[code[0].src] : dst;
-    if (by_32(alu64(at, Sem::lsh))) {
-      const bool zero = by_32(alu64(at + 1, Sem::rsh));
-      if (zero || by_32(alu64(at + 1, Sem::arsh))) {
-        slot_ = code[0].slot;
+    const Reg dst = kRegs[first.dst];
+    const Reg from = copy ? kRegs[first.src] : dst;
+    if ((!copy || then(1, Op::lsh64_imm)) && code[at].imm == 32) {
+      const bool zero = then(at + 1, Op::rsh64_imm) && code[at + 1].imm == 32;
+      if (zero || (then(at + 1, Op::arsh64_imm) && code[at + 1].imm == 32)) {
+        slot_ = first.slot;
         if (zero) {
           a_.mov(Width::b32, dst, from);
         } else {
@@ -538,16 +536,19 @@ class Generator {
         return at + 1;
       }
     }
-    const isa::Instruction* add = copy ? alu64(1, Sem::add) : nullptr;
-    if (add == nullptr || (add->info().form == Form::alu_imm && options_.blind)) return 0;
-    slot_ = code[0].slot;
-    if (add->info().form == Form::alu_reg) {
+    if (!copy) return 0;
+    if (then(1, Op::add64_reg)) {
+      slot_ = first.slot;
       // rX += rX after the copy adds rY to itself.
-      a_.lea(dst, from, add->src == code[0].dst ? from : kRegs[add->src]);
-    } else {
-      a_.lea(dst, Mem{from, add->imm});
+      a_.lea(dst, from, code[1].src == first.dst ? from : kRegs[code[1].src]);
+      return 1;
     }
-    return 1;
+    if (then(1, Op::add64_imm) && !options_.blind) {
+      slot_ = first.slot;
+      a_.lea(dst, Mem{from, code[1].imm});
+      return 1;
+    }
+    return 0;
   }
 
   bool tail_calls() const {
