@@ -3,12 +3,16 @@
 // on the same object; the verdicts, the output bytes (XDP_PASS and XDP_TX) and the maps after
 // the run must match. Programs: the demo firewall and tests/programs/xdp_actions.bpf.c.
 // Skipped, with the reason, where the kernel cannot run eBPF (not root, no bpf(), Windows).
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "xdp_test_util.h"
 
 #if defined(XBPF_HAVE_KERNEL_ORACLE)
 #include "platform/linux/kernel_bpf.h"
+#include "platform/platform.h"
 #endif
 
 namespace xbpf::hooks::xdp::test {
@@ -103,8 +107,10 @@ TEST(XdpKernelDiff, CapturesRunAsInTheKernel) {
       {"actions", actions_object(), "xdp_actions", actions_capture()}};
   const unsigned cpu = kernel::first_allowed_cpu();
   for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
     if (!std::filesystem::exists(c.object)) GTEST_SKIP() << c.object << " is not built";
+  }
+  // One run of a case on both sides; `slowest` gets the longest time one packet took on both.
+  const auto run_case = [&](const Case& c, std::uint64_t& slowest) {
     Result<runtime::test::XbpfObject> ours =
         runtime::test::load_xbpf(c.object, kernel::possible_cpus());
     ASSERT_TRUE(ours.ok()) << ours.error().to_string();
@@ -131,6 +137,7 @@ TEST(XdpKernelDiff, CapturesRunAsInTheKernel) {
     // Packet by packet, alternating with the kernel: the SYN limiter's clock then moves
     // little on either side.
     for (std::size_t i = 0; i < packets.size(); ++i) {
+      const std::uint64_t start = platform::monotonic_ns();
       std::vector<PacketResult> one;
       ASSERT_TRUE((*replay)->run(std::span(packets).subspan(i, 1), one).ok());
       kernel::TestRunOptions run;
@@ -153,6 +160,7 @@ TEST(XdpKernelDiff, CapturesRunAsInTheKernel) {
         const Bytes packet(expected.data_out.begin() + meta, expected.data_out.end());
         EXPECT_EQ(one[0].output, packet) << "packet " << i;
       }
+      slowest = std::max(slowest, platform::monotonic_ns() - start);
     }
     // The maps afterwards (per-CPU values summed: xbpf ran on CPU 0, the kernel on `cpu`).
     for (const runtime::LoadedMap& map : ours->object->maps()) {
@@ -183,6 +191,30 @@ TEST(XdpKernelDiff, CapturesRunAsInTheKernel) {
         continue;
       }
       EXPECT_EQ(mine, kernels) << map.name;
+    }
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    // The firewall's SYN limiter refills by the clock, a SYN per 10 ms past its burst: a pause
+    // that long between the two sides' runs of a packet (a loaded machine) moves a verdict.
+    // Such a run is done again, up to three times; failures of any other run are reported.
+    for (int attempt = 1;; ++attempt) {
+      ::testing::TestPartResultArray failures;
+      std::uint64_t slowest = 0;
+      {
+        ::testing::ScopedFakeTestPartResultReporter intercept(
+            ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+        run_case(c, slowest);
+      }
+      if (failures.size() == 0) break;
+      if (attempt < 3 && slowest > 5'000'000) continue;
+      for (int i = 0; i < failures.size(); ++i) {
+        const ::testing::TestPartResult& failure = failures.GetTestPartResult(i);
+        ADD_FAILURE_AT(failure.file_name() ? failure.file_name() : __FILE__, failure.line_number())
+            << failure.message() << " (attempt " << attempt << ", slowest packet " << slowest
+            << " ns)";
+      }
+      break;
     }
   }
 }
