@@ -9,6 +9,8 @@
 #      50 passed and delivered, 30 dropped.
 #   2. tests/programs/xdp_reflect.bpf.c on m0: 20 datagrams come back to the sender (XDP_TX).
 #   3. the firewall again, --deliver tap xtap0: the TAP device receives the 50 passed frames.
+# Each phase waits for the datapath's reports to count every frame sent (10 s at most) rather
+# than a fixed pause, so that a loaded machine does not cut it short.
 # Usage: xdp_live.sh BUILD_DIR. Exit 77 (skipped, with the reason) without root, iproute2,
 # bash or namespaces.
 set -u
@@ -85,8 +87,18 @@ start() {  # object, then options
   cat "$work/err"
   fail "xbpf net attach did not start"
 }
+seen() {  # the packets the datapath's latest report counts
+  grep '"packets"' "$work/err" | tail -n 1 | sed -n 's/.*"packets":\([0-9]*\).*/\1/p'
+}
+settle() {  # frames: waits (10 s at most) until the datapath's reports count that many
+  # (a loaded machine may take longer than any fixed pause; the checks stay exact)
+  for _ in $(seq 100); do
+    [ "$(seen)" -ge "$1" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+}
 stop() {
-  sleep 0.5
+  sleep 0.2
   kill -INT $pid
   wait $pid || { cat "$work/err"; fail "xbpf net attach failed"; }
 }
@@ -96,6 +108,7 @@ before=$(counter $rcv r0 rx)
 start "$fw" --forward m1
 send 50 9999
 send 30 7777
+settle 80
 stop
 received=$(( $(counter $rcv r0 rx) - before ))
 echo "firewall: $(grep '"final":true' "$work/err")"
@@ -109,6 +122,7 @@ echo "firewall: $(grep '"final":true' "$work/err")"
 before=$(counter $snd s0 rx)
 start "$reflect"
 send 20 4242
+settle 20
 stop
 answered=$(( $(counter $snd s0 rx) - before ))
 echo "reflector: $(grep '"final":true' "$work/err")"
@@ -122,7 +136,8 @@ start "$fw" --deliver tap xtap0
 before=$(counter $mid xtap0 rx)
 send 50 9999
 send 30 7777
-sleep 0.5
+settle 80
+sleep 0.2
 delivered=$(( $(counter $mid xtap0 rx) - before ))
 stop
 echo "tap: $(grep '"final":true' "$work/err")"
