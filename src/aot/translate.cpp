@@ -292,9 +292,7 @@ class ProgramWriter {
       if (i >= code.size() || member[i]) continue;
       member[i] = true;
       const isa::Instruction& insn = code[i];
-      const Form form = insn.info().form;
-      if (form == Form::jump || form == Form::jump_long || form == Form::cond_imm ||
-          form == Form::cond_reg) {
+      if (isa::is_branch(insn.info().form)) {
         const std::int64_t target = insn.target();
         if (target >= 0 && static_cast<std::size_t>(target) < index_of.size()) {
           work.push_back(index_of[static_cast<std::size_t>(target)]);
@@ -307,11 +305,7 @@ class ProgramWriter {
     for (std::size_t i = 0; i < code.size(); ++i) {
       if (!member[i]) continue;
       slots.insert(code[i].slot);
-      const Form form = code[i].info().form;
-      if (form == Form::jump || form == Form::jump_long || form == Form::cond_imm ||
-          form == Form::cond_reg) {
-        targets.insert(code[i].target());
-      }
+      if (isa::is_branch(code[i].info().form)) targets.insert(code[i].target());
     }
     slots_ = &slots;
     out_ += "static u64 " + function(start) +

@@ -146,11 +146,7 @@ class Generator {
     slot_code_.assign(slots + 1, 0);
     jump_target_.assign(slots + 1, false);
     for (const isa::Instruction& insn : code) {
-      const Form form = insn.info().form;
-      if (form != Form::jump && form != Form::jump_long && form != Form::cond_imm &&
-          form != Form::cond_reg) {
-        continue;
-      }
+      if (!isa::is_branch(insn.info().form)) continue;
       const std::int64_t target = insn.target();
       if (target >= 0 && static_cast<std::size_t>(target) <= slots) {
         jump_target_[static_cast<std::size_t>(target)] = true;
