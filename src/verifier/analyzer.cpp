@@ -1752,6 +1752,19 @@ bool for_each_type(State& s, std::span<const int> regs, F&& apply) {
   return true;
 }
 
+// Runs `one` on each member combination of the type sets among `regs` (for_each_type), or on
+// `s` itself when there are none. A check that fails for one member fails the instruction:
+// nothing continues from it (`failures` counts the checks that failed).
+template <class F>
+void for_every_member(State& s, std::span<const int> regs, const std::uint64_t& failures, F&& one) {
+  const std::uint64_t before = failures;
+  if (for_each_type(s, regs, one)) {
+    if (failures != before) s = State::make_bottom();
+    return;
+  }
+  one(s);
+}
+
 }  // namespace
 
 void Checker::step(State& s, const isa::Instruction& insn, std::uint32_t site) {
@@ -1767,14 +1780,8 @@ void Checker::step(State& s, const isa::Instruction& insn, std::uint32_t site) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!keeps || regs[i] != insn.dst) demote(s, regs[i]);
   }
-  // A check that fails for one member fails for the instruction: nothing continues from it.
-  const std::uint64_t failures = failures_;
-  if (for_each_type(s, std::span<const int>(regs.data(), n),
-                    [&](State& one) { step_one(one, insn, site); })) {
-    if (failures_ != failures) s = State::make_bottom();
-    return;
-  }
-  step_one(s, insn, site);
+  for_every_member(s, std::span<const int>(regs.data(), n), failures_,
+                   [&](State& one) { step_one(one, insn, site); });
 }
 
 void Checker::step_one(State& s, const isa::Instruction& insn, std::uint32_t site) {
@@ -1865,13 +1872,8 @@ void Checker::branch(State& s, const isa::Instruction& insn, bool taken) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!keeps) demote(s, regs[i]);
   }
-  const std::uint64_t failures = failures_;
-  if (for_each_type(s, std::span<const int>(regs.data(), n),
-                    [&](State& one) { branch_one(one, insn, taken); })) {
-    if (failures_ != failures) s = State::make_bottom();
-    return;
-  }
-  branch_one(s, insn, taken);
+  for_every_member(s, std::span<const int>(regs.data(), n), failures_,
+                   [&](State& one) { branch_one(one, insn, taken); });
 }
 
 void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
