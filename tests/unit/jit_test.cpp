@@ -485,6 +485,31 @@ TEST(Jit, FramesSaveOnlyTheRegistersTheProgramChanges) {
   EXPECT_EQ(bytes(tail, 0, 16), "415453415541564157554883ec084989") << hex(tail.code);
 }
 
+// Instructions compiled together share their code: the listing (`xbpf prog dump jited`) puts
+// them all at its start, so they print together above it.
+TEST(Jit, FusedInstructionsShareTheirCode) {
+  const Listing listing = [] {
+    Result<std::shared_ptr<const vm::Program>> program = vm::Program::create(
+        with_slots({isa::make(Op::mov64_reg, 1, 2), isa::make(Op::add64_reg, 1, 3),
+                    isa::make(Op::mov64_reg, 0, 2), isa::make(Op::lsh64_imm, 0, 0, 0, 32),
+                    isa::make(Op::rsh64_imm, 0, 0, 0, 32), isa::make(Op::exit)}),
+        {});
+    EXPECT_TRUE(program.ok());
+    Options sysv;
+    sysv.abi = Abi::sysv;
+    return generate(**program, sysv);
+  }();
+  const auto bytes = [&listing](std::size_t from, std::size_t to) {
+    return hex({listing.code.data() + listing.offsets[from],
+                listing.code.data() +
+                    (to < listing.offsets.size() ? listing.offsets[to] : listing.body_end)});
+  };
+  EXPECT_EQ(listing.offsets[0], listing.offsets[1]);
+  EXPECT_EQ(bytes(1, 2), "488d3c16");  // lea rdi, [rsi + rdx]
+  EXPECT_EQ(listing.offsets[2], listing.offsets[4]);
+  EXPECT_EQ(bytes(4, 5), "89f0");  // mov eax, esi
+}
+
 TEST(Jit, ExecutableMemoryIsWrittenThenFlipped) {
   void* memory = platform::allocate_code(4096);
   ASSERT_NE(memory, nullptr);

@@ -178,10 +178,12 @@ class Generator {
       }
       slot_code_[insn.slot] = static_cast<std::uint32_t>(a_.size());
       if (const std::size_t more = fused(code.subspan(i)); more != 0) {
-        for (std::size_t j = 0; j < more; ++j) {  // their code is the first one's
+        // All start where the group's code does: a listing shows the group, then its code.
+        const std::uint32_t start = slot_code_[insn.slot];
+        for (std::size_t j = 0; j < more; ++j) {
           ++i;
-          listing.offsets[i] = static_cast<std::uint32_t>(a_.size());
-          slot_code_[code[i].slot] = static_cast<std::uint32_t>(a_.size());
+          listing.offsets[i] = start;
+          slot_code_[code[i].slot] = start;
         }
         continue;
       }
