@@ -30,9 +30,13 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j $(JOBS)
 
+# Wine makes its prefix on first use: done here first, alone, so that the tests ctest starts
+# in parallel do not race to create it (one once failed with "wine: chdir to
+# /tmp/wine-.../server-...: No such file or directory" on a fresh clone).
 test-mingw: deps
 	@cmake --preset mingw >/dev/null
 	@cmake --build --preset mingw -j $(JOBS)
+	@wineboot --init >/dev/null 2>&1; wineserver --wait
 	@ctest --preset mingw -j $(JOBS)
 
 bench: build
