@@ -228,6 +228,16 @@ bool Checker::readable(State& s, std::uint32_t pc, int r) {
 
 // ---- ALU ----
 
+bool Checker::begins_difference(const isa::Instruction& mov) const {
+  const auto next = std::lower_bound(
+      program_.code.begin(), program_.code.end(), mov.slot + 1,
+      [](const isa::Instruction& insn, std::uint32_t slot) { return insn.slot < slot; });
+  if (next == program_.code.end() || next->slot != mov.slot + 1) return false;
+  const isa::OpInfo& info = next->info();
+  return info.form == Form::alu_reg && info.sem == Sem::sub && info.width == 32 &&
+         next->dst == mov.dst;
+}
+
 void Checker::alu(State& s, const isa::Instruction& insn) {
   const isa::OpInfo& info = insn.info();
   const std::uint32_t pc = insn.slot;
@@ -276,10 +286,21 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
                   reg_name(insn.src) + ".type != packet_neg", {insn.src});
     }
     if (src.kind != Kind::number) {
-      // A 32-bit copy of a pointer is a number (the low half of its address): clang emits
-      // such copies (alu32), and privileged Linux allows them.
-      s.set_reg(d, Reg::number(Scalar::of_width(4)));
-      return;
+      // The low half of an address is no number a program may use, except in a difference:
+      // clang writes `(u32)(end - start)` as `wX = wEnd; wX -= wStart`. The low halves
+      // subtract as the pointers do, so X holds the pointer for that subtraction, which is
+      // checked as any subtraction of pointers.
+      if (begins_difference(insn)) {
+        s.set_reg(d, src);
+        return;
+      }
+      return fail(s, pc,
+                  "32-bit copy of a pointer (" + reg_name(insn.src) + " is " + describe(src) +
+                      "): the low half of an address may only start a 32-bit pointer "
+                      "difference, w" +
+                      std::to_string(d) + " = w" + std::to_string(insn.src) + "; w" +
+                      std::to_string(d) + " -= wN",
+                  reg_name(insn.src) + ".type == number", {insn.src});
     }
     const Scalar value = src.num.truncated(4);
     if (from_reg && insn.src == d && src.num.smin() >= 0 && src.num.umax() <= UINT32_MAX)
@@ -392,10 +413,6 @@ void Checker::alu(State& s, const isa::Instruction& insn) {
       s.zone.assign(dvar, Vars::packet_size, ex - static_cast<std::int64_t>(*c));
       add_bounds(s, dvar, diff);
     }
-    return;
-  }
-  if (!is64 && sem == Sem::sub) {
-    s.set_reg(d, Reg::number(Scalar::of_width(4)));
     return;
   }
   if (!is64) {
@@ -2021,6 +2038,14 @@ void Checker::branch_one(State& s, const isa::Instruction& insn, bool taken) {
     if (dst.nullable || src.nullable) {
       return fail(s, insn.slot, "comparison of a pointer that may be NULL; compare it with 0 first",
                   "pointers are not NULL", {d, insn.src});
+    }
+    // A map or a function is no memory to move in: its references are equal or not.
+    if ((dst.kind == Kind::map_ptr || dst.kind == Kind::func) && sem != Sem::jeq &&
+        sem != Sem::jne) {
+      return fail(s, insn.slot,
+                  "ordered comparison of " + describe(dst) + " with " + describe(src) +
+                      ": references to a map or a function may only be compared with == or !=",
+                  "== or !=", {d, insn.src});
     }
     // Same base: the addresses compare as the offsets do (signed offsets, no wrap).
     switch (sem) {

@@ -607,6 +607,42 @@ TEST(Verifier, PacketEndOffsetsAndNegatedPacketPointers) {
   expect_fail(kPacketDerivedUnsafe);
 }
 
+// A 32-bit copy of a pointer only starts a 32-bit pointer difference (clang's `(u32)(end -
+// start)`); references to maps are only compared for equality.
+const std::vector<Case> kTruncationSafe = {
+    {"packet length as u32", kPacket + "w4 = w3\nw4 -= w2\nif w4 > 1500 goto out\nr0 = 1\nexit\n"
+                                       "out:\nr0 = 2\nexit\n"},
+    {"stack distance as u32", "r2 = r10\nr2 += -16\nw3 = w10\nw3 -= w2\nr0 = r3\nexit\n"},
+    {"two references to one map are equal",
+     "r1 = map_by_idx(0) ll\nr2 = map_by_idx(0) ll\nr0 = 1\nif r1 == r2 goto out\nr0 = 2\n"
+     "out:\nexit\n"},
+};
+
+const std::vector<Case> kTruncationUnsafe = {
+    {"low half returned", "w0 = w1\nexit\n", progtype::ProgramType::xdp, 0,
+     "32-bit copy of a pointer (r1 is ctx, offset 0)"},
+    {"low half kept", "w2 = w10\nr0 = 0\nexit\n", progtype::ProgramType::xdp, 0,
+     "may only start a 32-bit pointer difference, w2 = w10; w2 -= wN"},
+    {"low half with an instruction before the difference",
+     kPacket + "w4 = w3\nr5 = 0\nw4 -= w2\nr0 = 2\nexit\n", progtype::ProgramType::xdp, 2,
+     "32-bit copy of a pointer"},
+    {"low half minus a number", "r2 = 8\nw3 = w10\nw3 -= w2\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 2, "32-bit arithmetic on a pointer"},
+    // The difference at a jump target: on the other path r4 is a number.
+    {"difference joined with a number",
+     kPacket + "r4 = 7\nif r3 > r2 goto sub\nw4 = w3\nsub:\nw4 -= w2\nr0 = 2\nexit\n",
+     progtype::ProgramType::xdp, 5, "on some paths"},
+    {"ordered comparison of two map references",
+     "r1 = map_by_idx(0) ll\nr2 = map_by_idx(0) ll\nr0 = 1\nif r1 < r2 goto out\nr0 = 2\n"
+     "out:\nexit\n",
+     progtype::ProgramType::xdp, 5, "may only be compared with == or !="},
+};
+
+TEST(Verifier, TruncatedPointersAndMapReferences) {
+  expect_pass(kTruncationSafe);
+  expect_fail(kTruncationUnsafe);
+}
+
 TEST(Verifier, BudgetExceededIsReported) {
   Case c{"budget", "r0 = 0\nr1 = 0\nloop:\nr0 += r1\nr1 += 1\nif r1 < 100 goto loop\nexit\n"};
   auto code = isa::assemble(c.code);

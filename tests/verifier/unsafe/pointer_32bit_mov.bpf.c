@@ -1,5 +1,5 @@
-// A 32-bit move of a pointer yields a number (the low half of the address), not a pointer.
-// EXPECT: read of 4 bytes at r2 + 0: r2 is not a pointer to memory
+// A 32-bit move of a pointer is refused unless a 32-bit pointer difference follows it.
+// EXPECT: 32-bit copy of a pointer (r1 is ctx, offset 0): the low half of an address may only start a 32-bit pointer difference, w2 = w1; w2 -= wN
 #include "../common.h"
 
 
