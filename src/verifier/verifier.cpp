@@ -102,6 +102,8 @@ class Analysis {
     return static_cast<std::uint32_t>(nodes_[n].context) * slots_ + code_[index].slot + 1;
   }
   bool over_budget();
+  // --verbose: appends the state before `slot` in `node` to the report's text for the slot.
+  void record_state(std::uint32_t slot, const Node& node, const State& s);
 
   const ProgramView& program_;
   const Options& options_;
@@ -114,7 +116,8 @@ class Analysis {
   std::vector<bool> backward_target_;     // targets of jumps to themselves or backwards
   std::set<std::uint32_t> entries_;       // function entries (instruction indexes)
   std::map<std::uint32_t, std::vector<std::uint32_t>>
-      callbacks_;  // function entry -> code_addr targets
+      callbacks_;                                            // function entry -> code_addr targets
+  std::unordered_map<std::uint32_t, int> recorded_context_;  // slot -> context last recorded
   std::vector<Context> contexts_;
   std::map<std::tuple<int, std::uint32_t, std::uint32_t>, int> context_ids_;
   std::vector<Node> nodes_;
@@ -652,6 +655,18 @@ std::optional<std::int64_t> Analysis::unrolled_bound(std::uint32_t head,
   return std::nullopt;
 }
 
+void Analysis::record_state(std::uint32_t slot, const Node& node, const State& s) {
+  std::string& text = report_.states[slot];
+  const auto [last, first] = recorded_context_.try_emplace(slot, node.context);
+  if (!first) {
+    // One context analyses an instruction twice only after a select (select_join).
+    text += last->second == node.context ? "\n-- after the other arm of the select --\n"
+                                         : "\n-- another call context --\n";
+    last->second = node.context;
+  }
+  text += s.to_string();
+}
+
 std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, const State& in,
                                                               Checker& checker, bool record) {
   const Node& node = nodes_[n];
@@ -671,11 +686,7 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
         s.zone.assign(saved, reg_var(s, insn.dst), 0);
       }
     }
-    if (record) {
-      std::string& text = report_.states[insn.slot];
-      if (!text.empty()) text += "\n-- another call context --\n";
-      text += s.to_string();
-    }
+    if (record) record_state(insn.slot, node, s);
     const Form form = insn.info().form;
     const bool control = form == Form::jump || form == Form::jump_long || form == Form::exit ||
                          form == Form::call_local;
@@ -686,9 +697,7 @@ std::vector<std::pair<const Edge*, State>> Analysis::transfer(std::uint32_t n, c
       if (checker.extend32(s, insn, code_[i + 1])) {
         if (record) {
           checker.step(*shifted, insn, site(n, i));
-          std::string& text = report_.states[code_[i + 1].slot];
-          if (!text.empty()) text += "\n-- another call context --\n";
-          text += shifted->to_string();
+          record_state(code_[i + 1].slot, node, *shifted);
         }
         ++i;
         continue;

@@ -607,6 +607,23 @@ TEST(Verifier, PacketEndOffsetsAndNegatedPacketPointers) {
   expect_fail(kPacketDerivedUnsafe);
 }
 
+// --verbose: the join of a select is analysed once per arm, and the states say so.
+TEST(Verifier, RecordedStatesNameTheArmOfASelect) {
+  auto code = isa::assemble(kPacketDerivedSafe[0].code);
+  ASSERT_TRUE(code.ok());
+  ProgramView view;
+  view.code = *code;
+  view.type = progtype::program_type(progtype::ProgramType::xdp);
+  Options options;
+  options.record_states = true;
+  auto report = verify(view, options);
+  ASSERT_TRUE(report.ok() && report->passed());
+  const std::string& join = report->states.at(7);  // r7 -= r2
+  EXPECT_NE(join.find("-- after the other arm of the select --"), std::string::npos) << join;
+  EXPECT_EQ(join.find("another call context"), std::string::npos) << join;
+  EXPECT_NE(join.find("r7 = packet_end"), std::string::npos) << join;
+}
+
 // A 32-bit copy of a pointer only starts a 32-bit pointer difference (clang's `(u32)(end -
 // start)`); references to maps are only compared for equality.
 const std::vector<Case> kTruncationSafe = {
