@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "isa/opcode.h"
 #include "isa/syntax.h"
 #include "support/sha256.h"
 #include "vm/vm.h"
@@ -516,11 +517,29 @@ class ProgramWriter {
     return text;
   }
 
+  // Atomics: the __atomic builtins at an address aligned to the width. A misaligned one (the
+  // verifier allows it on the stack only, which is private to the run) is a plain
+  // read-modify-write through the unaligned m32/m64 types: a locked misaligned access would
+  // split a bus lock, and __atomic on a misaligned pointer is undefined. The frame is a u64
+  // array: through r10 the offset decides; through another register a test of the address.
   static std::string atomic(const isa::Instruction& insn) {
+    const isa::OpInfo& row = insn.info();
+    const unsigned bytes = row.width / 8;
+    if (insn.dst == isa::kFramePointer) {
+      const std::string at = address(insn.dst, insn.off);
+      return (insn.off % static_cast<int>(bytes) == 0 ? locked_atomic : plain_atomic)(insn, at);
+    }
+    const std::string at = "a_";
+    return "{ u8 *a_ = (u8 *)" + address(insn.dst, insn.off) + "; if (((u64)a_ & " +
+           std::to_string(bytes - 1) + ") == 0) { " + locked_atomic(insn, at) + " } else { " +
+           plain_atomic(insn, at) + " } }";
+  }
+
+  static std::string locked_atomic(const isa::Instruction& insn, const std::string& at) {
     const isa::OpInfo& row = insn.info();
     const bool wide = row.width == 64;
     const std::string type = wide ? "u64" : "u32";
-    const std::string pointer = "(" + type + " *)" + address(insn.dst, insn.off);
+    const std::string pointer = "(" + type + " *)" + at;
     const std::string src = reg(insn.src);
     const std::string value = "(" + type + ")" + src;
     switch (row.sem) {
@@ -545,6 +564,35 @@ class ProgramWriter {
       default: break;
     }
     return "STOP(5, " + std::to_string(insn.slot) + ");";
+  }
+
+  // The old value in old_; the new one stored; the old one returned as the atomic does.
+  static std::string plain_atomic(const isa::Instruction& insn, const std::string& at) {
+    const isa::OpInfo& row = insn.info();
+    const bool wide = row.width == 64;
+    const std::string type = wide ? "u64" : "u32";
+    const std::string memory = "*(" + std::string(wide ? "m64" : "m32") + " *)" + at;
+    const std::string src = reg(insn.src);
+    const std::string value = "(" + type + ")" + src;
+    const std::string old = "{ " + type + " old_ = " + memory + "; ";
+    const char* op = nullptr;
+    switch (row.sem) {
+      case Sem::atomic_add:
+      case Sem::atomic_fetch_add: op = "+"; break;
+      case Sem::atomic_or:
+      case Sem::atomic_fetch_or: op = "|"; break;
+      case Sem::atomic_and:
+      case Sem::atomic_fetch_and: op = "&"; break;
+      case Sem::atomic_xor:
+      case Sem::atomic_fetch_xor: op = "^"; break;
+      case Sem::atomic_xchg: return old + memory + " = " + value + "; " + src + " = old_; }";
+      case Sem::atomic_cmpxchg:
+        return old + "if (old_ == (" + type + ")r0) " + memory + " = " + value + "; r0 = old_; }";
+      default: return "STOP(5, " + std::to_string(insn.slot) + ");";
+    }
+    const bool fetch = isa::writes_src(row.sem);
+    return old + memory + " = (" + type + ")(old_ " + op + " " + value + ");" +
+           (fetch ? " " + src + " = old_;" : "") + " }";
   }
 
   const ProgramSource& program_;

@@ -30,10 +30,15 @@ Error fault_at(std::ptrdiff_t slot, std::string message) {
   return make_error(std::move(message), where);
 }
 
+bool on_stack(const RunState& state, std::uint64_t address, std::uint64_t size,
+              std::uint64_t frame_pointer) {
+  const std::uint64_t stack_low = frame_pointer - kStackSize;
+  return inside(address, size, stack_low, stack_top(state) - stack_low);
+}
+
 bool access_allowed(const RunState& state, std::uint64_t address, std::uint64_t size, bool write,
                     std::uint64_t frame_pointer) {
-  const std::uint64_t stack_low = frame_pointer - kStackSize;
-  if (inside(address, size, stack_low, stack_top(state) - stack_low)) {
+  if (on_stack(state, address, size, frame_pointer)) {
     return true;
   }
   for (const Region& region : state.regions()) {

@@ -16,6 +16,10 @@ Error fault_at(std::ptrdiff_t slot, std::string message);
 // function and its callers is [frame_pointer - 512, stack top).
 bool access_allowed(const RunState& state, std::uint64_t address, std::uint64_t size, bool write,
                     std::uint64_t frame_pointer);
+// Whether [address, address + size) is inside that stack (private to the run: a misaligned
+// atomic there is allowed, done as a plain read-modify-write).
+bool on_stack(const RunState& state, std::uint64_t address, std::uint64_t size,
+              std::uint64_t frame_pointer);
 std::string describe_violation(const RunState& state, std::uint64_t address, std::uint64_t size,
                                bool write, std::uint64_t frame_pointer, std::size_t depth);
 

@@ -258,7 +258,8 @@ class RunState {
   std::uint64_t frame_pointer = 0;
   std::size_t depth = 0;  // (native code publishes it as a 64-bit value)
 
-  // Stack memory for all frames, highest frame first. Exposed for diagnostics.
+  // Stack memory for all frames, highest frame first. Exposed for diagnostics. Aligned to 16,
+  // so that every frame pointer is (the JIT tells aligned atomics through r10 from its offset).
   alignas(16) std::array<std::uint8_t, kStackSize * kMaxCallDepth> stack{};
 
   // Internal to JITed code, which reaches it through a register: how to unwind and why.

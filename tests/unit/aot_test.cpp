@@ -85,6 +85,33 @@ TEST(Aot, TranslationIsOneStatementPerInstructionWithLabels) {
   EXPECT_THAT(*c, HasSubstr(aot::bytecode_digest(image.programs.front().code)));
 }
 
+// The frame is a u64 array: through r10 an atomic at a multiple of its width is the __atomic
+// builtin, another a plain read-modify-write through the unaligned types (misaligned atomics
+// are allowed on the stack only, private to the run); through another register a test of the
+// address chooses. (Vm.MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine runs them.)
+TEST(Aot, MisalignedStackAtomicsArePlainReadModifyWrites) {
+  aot::ImageSource image;
+  image.programs.push_back({"main", "xdp", 6, assemble(R"(
+    r1 = 1
+    lock *(u64 *)(r10 - 12) += r1
+    lock *(u64 *)(r10 - 16) += r1
+    r2 = r10
+    r1 = atomic_fetch_add((u64 *)(r2 - 12), r1)
+    r0 = 0
+    exit
+  )")});
+  Result<std::string> c = aot::translate(image);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_THAT(*c, HasSubstr("L1:;\n  { u64 old_ = *(m64 *)((u8 *)stack + 500); *(m64 *)((u8 "
+                            "*)stack + 500) = (u64)(old_ + (u64)r1); }\n"));
+  EXPECT_THAT(*c, HasSubstr("L2:;\n  __atomic_fetch_add((u64 *)((u8 *)stack + 496), (u64)r1, "
+                            "__ATOMIC_SEQ_CST);\n"));
+  EXPECT_THAT(*c, HasSubstr("L4:;\n  { u8 *a_ = (u8 *)(r2 - 12); if (((u64)a_ & 7) == 0) { r1 = "
+                            "__atomic_fetch_add((u64 *)a_, (u64)r1, __ATOMIC_SEQ_CST); } else { { "
+                            "u64 old_ = *(m64 *)a_; *(m64 *)a_ = (u64)(old_ + (u64)r1); r1 = "
+                            "old_; } } }\n"));
+}
+
 TEST(Aot, TranslationRefusesInvalidPrograms) {
   aot::ImageSource image;
   image.programs.push_back({"bad", "", 0, assemble("r0 = 1")});  // no exit

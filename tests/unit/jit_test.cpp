@@ -510,6 +510,51 @@ TEST(Jit, FusedInstructionsShareTheirCode) {
   EXPECT_EQ(bytes(4, 5), "89f0");  // mov eax, esi
 }
 
+// r10 is aligned to 16: an atomic through it at an offset that is a multiple of its width is
+// the locked instruction, any other the same without the lock (misaligned atomics are allowed
+// on the stack only, which is private to the run; a locked one would split a bus lock), and
+// xchg (locked with memory, prefix or not) a load and a store. Through another register, a
+// test of the address chooses between the locked form and the plain one at run time.
+TEST(Jit, MisalignedStackAtomicsAreNotLocked) {
+  const Listing listing = [] {
+    Result<std::shared_ptr<const vm::Program>> program = vm::Program::create(
+        with_slots(
+            {isa::make(Op::mov64_imm, 0, 0, 0, 0), isa::make(Op::atomic64_add, 10, 1, -16),
+             isa::make(Op::atomic64_add, 10, 1, -12), isa::make(Op::atomic32_add, 10, 1, -12),
+             isa::make(Op::atomic32_add, 10, 1, -10), isa::make(Op::atomic64_xchg, 10, 1, -16),
+             isa::make(Op::atomic64_xchg, 10, 1, -12),
+             isa::make(Op::atomic64_fetch_add, 10, 1, -11),
+             isa::make(Op::atomic32_cmpxchg, 10, 1, -6), isa::make(Op::atomic64_add, 2, 1, 4),
+             isa::make(Op::exit)}),
+        {});
+    EXPECT_TRUE(program.ok());
+    Options sysv;
+    sysv.abi = Abi::sysv;
+    return generate(**program, sysv);
+  }();
+  const auto bytes = [&listing](std::size_t i) {
+    return hex(
+        {listing.code.data() + listing.offsets[i], listing.code.data() + listing.offsets[i + 1]});
+  };
+  EXPECT_EQ(bytes(1), "f048017df0");  // lock add qword ptr [rbp - 16], rdi
+  EXPECT_EQ(bytes(2), "48017df4");    // add qword ptr [rbp - 12], rdi
+  EXPECT_EQ(bytes(3), "f0017df4");    // lock add dword ptr [rbp - 12], edi
+  EXPECT_EQ(bytes(4), "017df6");      // add dword ptr [rbp - 10], edi
+  EXPECT_EQ(bytes(5), "48877df0");    // xchg qword ptr [rbp - 16], rdi
+  EXPECT_EQ(bytes(6),
+            "4c8b5df448897df44c89df");  // mov r11, [rbp - 12]; mov [..], rdi; mov rdi, r11
+  EXPECT_EQ(bytes(7), "480fc17df5");    // xadd qword ptr [rbp - 11], rdi
+  EXPECT_EQ(bytes(8), "0fb17dfa89c0");  // cmpxchg dword ptr [rbp - 6], edi; mov eax, eax
+  // lea r11, [rsi + 4]; test r11b, 7; jne plain (rel32); lock add [rsi + 4], rdi; jmp done;
+  // plain: add [rsi + 4], rdi (NOPs may come before the test and the jmp).
+  const std::string through_r2 = bytes(9);
+  EXPECT_EQ(through_r2.rfind("4c8d5e04", 0), 0U) << through_r2;
+  const std::size_t test = through_r2.find("41f6c3070f85");
+  EXPECT_NE(test, std::string::npos) << through_r2;
+  EXPECT_NE(through_r2.find("f048017e04", test), std::string::npos) << through_r2;
+  EXPECT_EQ(through_r2.substr(through_r2.size() - 8), "48017e04") << through_r2;
+}
+
 TEST(Jit, ExecutableMemoryIsWrittenThenFlipped) {
   void* memory = platform::allocate_code(4096);
   ASSERT_NE(memory, nullptr);

@@ -124,6 +124,24 @@ const std::vector<Case> kSafe = {
      "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr2 = 3\nr2 = atomic_fetch_add((u64 *)(r10 - 8), r2)\n"
      "if r2 != 5 goto bad\nr1 = *(u64 *)(r10 - 8)\nif r1 != 8 goto bad\nr0 = 2\nexit\n"
      "bad:\nr0 = *(u64 *)(r10 - 64)\nexit\n"},
+    // The stack is private to the run: an atomic there may be misaligned (as PREVAIL allows;
+    // every engine does it as a plain read-modify-write).
+    {"a misaligned 64-bit atomic on the stack through r10",
+     "r1 = 0\n*(u64 *)(r10 - 16) = r1\n*(u64 *)(r10 - 8) = r1\nr1 = 1\n"
+     "lock *(u64 *)(r10 - 12) += r1\nr0 = 0\nexit\n"},
+    {"a misaligned 32-bit atomic on the stack through r10",
+     "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 1\nw1 = atomic_fetch_or((u32 *)(r10 - 7), w1)\n"
+     "r0 = 0\nexit\n"},
+    {"a misaligned 64-bit atomic on the stack through a copy",
+     "r1 = 0\n*(u64 *)(r10 - 512) = r1\n*(u64 *)(r10 - 504) = r1\nr2 = r10\nr2 += -512\n"
+     "r1 = 1\nlock *(u64 *)(r2 + 4) += r1\nr1 = xchg_64(r2 + 4, r1)\nr0 = 0\nexit\n"},
+    {"a misaligned 32-bit atomic on the stack through a copy",
+     "r1 = 0\n*(u64 *)(r10 - 512) = r1\nr2 = r10\nr2 += -512\nr1 = 1\nw0 = 0\n"
+     "w0 = cmpxchg32_32(r2 + 3, w0, w1)\nr0 = 0\nexit\n"},
+    {"an atomic on the stack at a variable offset that may be misaligned",
+     "call 7\nr0 &= 7\nr1 = 0\n*(u64 *)(r10 - 32) = r1\n*(u64 *)(r10 - 24) = r1\nr2 = r10\n"
+     "r2 += -32\nr2 += r0\nr1 = 1\nr1 = atomic_fetch_add((u64 *)(r2 + 0), r1)\nr0 = 0\n"
+     "exit\n"},
     {"bytes of two stores combine in a load",
      "r1 = 1\n*(u8 *)(r10 - 8) = r1\nr1 = 2\n*(u8 *)(r10 - 7) = r1\nr0 = *(u16 *)(r10 - 8)\n"
      "if r0 != 513 goto bad\nr1 = 0x1122334455667788 ll\n*(u64 *)(r10 - 16) = r1\n"
@@ -307,6 +325,33 @@ const std::vector<Case> kUnsafe = {
      "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\n"
      "call 1\nif w0 == 0 goto out\nr0 = 0\nout:\nexit\n",
      progtype::ProgramType::xdp, 7, "pointers may only be compared"},
+    // A misaligned atomic elsewhere than on the stack is refused (Linux refuses it; x86 would
+    // split a bus lock); on the stack it keeps every other check.
+    {"a misaligned 64-bit atomic on a map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr1 = 1\nlock *(u64 *)(r0 + 4) += r1\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 9, "atomic operation of 8 bytes at r0 + 4 may be misaligned"},
+    {"a misaligned 32-bit atomic on a map value",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr1 = 1\nlock *(u32 *)(r0 + 2) += w1\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 9, "atomic operation of 4 bytes at r0 + 2 may be misaligned"},
+    {"a misaligned atomic on a map value through a copy",
+     "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
+     "if r0 == 0 goto out\nr2 = r0\nr2 += 4\nr1 = 1\n"
+     "r1 = atomic_fetch_add((u64 *)(r2 + 0), r1)\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 11, "atomic operation of 8 bytes at r2 + 0 may be misaligned"},
+    {"a misaligned atomic on a ring buffer reservation",
+     "r1 = map_by_idx(1) ll\nr2 = 16\nr3 = 0\ncall 131\nif r0 == 0 goto out\nr1 = 1\n"
+     "lock *(u64 *)(r0 + 4) += r1\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 7, "may be misaligned"},
+    {"a misaligned atomic on the stack reading uninitialised bytes",
+     "call 7\nr0 &= 15\nr1 = 0\n*(u64 *)(r10 - 32) = r1\n*(u64 *)(r10 - 24) = r1\nr2 = r10\n"
+     "r2 += -32\nr2 += r0\nr1 = 1\nr1 = atomic_fetch_add((u64 *)(r2 + 0), r1)\nr0 = 0\n"
+     "exit\n",
+     progtype::ProgramType::xdp, 9, "not initialised"},
+    {"a misaligned atomic crossing the top of the stack",
+     "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 1\nlock *(u64 *)(r10 - 4) += r1\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 3, "outside the stack"},
     {"padding of a struct bpf_sock",
      "r6 = r1\nr2 = r10\nr2 += -40\nr1 = 0\n*(u64 *)(r10 - 8) = r1\n*(u64 *)(r10 - 16) = r1\n"
      "*(u64 *)(r10 - 24) = r1\n*(u64 *)(r10 - 32) = r1\n*(u64 *)(r10 - 40) = r1\nr1 = r6\n"
@@ -397,6 +442,8 @@ const std::vector<Case> kTypeSetSafe = {
     {"a number or a pointer, copied and spilled",
      number_or_ctx("r3 = r2\n*(u64 *)(r10 - 8) = r3\n")},
     {"the packet or the stack, read within both", packet_or_stack(8, "")},
+    {"a map value or the stack, an aligned atomic",
+     value_or_stack(0, "r1 = 1\nlock *(u64 *)(r0 + 8) += r1\n")},
     {"the stack buffer a type set points to, written on its path only",
      "r6 = 0\n*(u32 *)(r10 - 4) = r6\nr2 = r10\nr2 += -4\nr1 = map_by_idx(0) ll\ncall 1\n"
      "if r0 != 0 goto have\n*(u64 *)(r10 - 24) = r6\n*(u64 *)(r10 - 16) = r6\nr0 = r10\n"
@@ -432,6 +479,9 @@ const std::vector<Case> kTypeSetUnsafe = {
                     "r1 = map_by_idx(0) ll\ncall 1\nif r0 == 0 goto +1\n"
                     "*(u64 *)(r0 + 0) = r7\n"),
      progtype::ProgramType::xdp, 21, "pointers may only be spilled to the stack"},
+    {"a map value or the stack, a misaligned atomic",
+     value_or_stack(0, "r1 = 1\nlock *(u64 *)(r0 + 4) += r1\n"), progtype::ProgramType::xdp, 13,
+     "may be misaligned"},
     {"a number or a pointer, dereferenced", number_or_ctx("r0 = *(u32 *)(r2 + 0)\n"),
      progtype::ProgramType::xdp, 5, "is not a pointer to memory (number 5)"},
     {"a number or a pointer, masked", number_or_ctx("r2 &= 8\n"), progtype::ProgramType::xdp, 5,

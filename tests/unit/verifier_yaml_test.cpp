@@ -587,11 +587,13 @@ TEST(VerifierYaml, SharedCases) {
   // is not reached: see docs/verifier-yaml-differences.md; most of the rest are cases where
   // xbpf refuses, as Linux does, what the expectation accepts. The verdict went down once, from
   // 566, with type sets: four cases store part of a `{ctx, packet}` value, which an opaque
-  // `mixed` let through and which is now refused as a partial spill of any pointer is.)
+  // `mixed` let through and which is now refused as a partial spill of any pointer is.
+  // Misaligned atomics on the stack, allowed since, made ten more agree: 565 to 575.)
   EXPECT_EQ(total.cases, 614);
-  EXPECT_GE(total.verdict, 575);
-  EXPECT_GE(total.location, 564);
-  EXPECT_GE(total.post, 539);
+  EXPECT_GE(total.verdict, 585);
+  EXPECT_GE(total.location, 574);
+  EXPECT_GE(total.post, 549);
+  EXPECT_GE(total.percent(total.verdict), 95.0);
   EXPECT_GE(total.percent(total.location), 85.0);
   EXPECT_GE(total.percent(total.post), 80.0);
 }

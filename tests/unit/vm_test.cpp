@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
+#include "aot/image.h"
 #include "isa/assembler.h"
+#include "platform/platform.h"
+#include "support/text.h"
 
 namespace xbpf::vm {
 namespace {
@@ -383,13 +388,281 @@ TEST(Vm, CheckedModeConfinesTheStackToLiveFrames) {
   EXPECT_THAT(r0.error().to_string(), HasSubstr("past the end of the stack"));
 }
 
-TEST(Vm, CheckedModeRefusesMisalignedAtomics) {
-  auto program = prepare("r1 = 1\nlock *(u64 *)(r10 - 12) += r1\nr0 = 0\nexit");
-  ASSERT_TRUE(program);
+// Outside the stack a misaligned atomic faults (the verifier refuses it: it would split a bus
+// lock); on the stack, private to the run, it is allowed (a plain read-modify-write).
+TEST(Vm, CheckedModeRefusesMisalignedAtomicsOutsideTheStack) {
+  alignas(8) std::uint8_t memory[32] = {};
+  const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(memory)};
+  for (const char* source : {"r2 = 1\nlock *(u64 *)(r1 + 12) += r2\nr0 = 0\nexit",
+                             "r2 = 1\nr2 = atomic_fetch_xor((u64 *)(r1 + 4), r2)\nr0 = 0\nexit",
+                             "r2 = 1\nw0 = 0\nw0 = cmpxchg32_32(r1 + 2, w0, w2)\nexit"}) {
+    auto program = prepare(source);
+    ASSERT_TRUE(program);
+    RunState state;
+    state.add_region({args[0], sizeof memory, true, "the memory"});
+    Result<std::uint64_t> r0 = run(*program, args, state, Engine::checked);
+    ASSERT_FALSE(r0.ok()) << source;
+    EXPECT_THAT(r0.error().to_string(), HasSubstr("misaligned atomic access of "));
+  }
+  auto on_stack = prepare(
+      "r1 = 0\n*(u64 *)(r10 - 16) = r1\n*(u64 *)(r10 - 8) = r1\nr1 = 1\n"
+      "lock *(u64 *)(r10 - 12) += r1\nr0 = *(u64 *)(r10 - 12)\nexit");
+  ASSERT_TRUE(on_stack);
   RunState state;
-  Result<std::uint64_t> r0 = run(*program, {}, state, Engine::checked);
+  Result<std::uint64_t> r0 = run(*on_stack, {}, state, Engine::checked);
+  ASSERT_TRUE(r0.ok()) << r0.error().to_string();
+  EXPECT_EQ(*r0, 1U);
+  // Partly on the stack is not on the stack: the access faults as any would.
+  auto across = prepare("r1 = 1\nlock *(u64 *)(r10 - 4) += r1\nr0 = 0\nexit");
+  ASSERT_TRUE(across);
+  r0 = run(*across, {}, state, Engine::checked);
   ASSERT_FALSE(r0.ok());
   EXPECT_THAT(r0.error().to_string(), HasSubstr("misaligned atomic access of 8 bytes"));
+}
+
+// Misaligned atomics on the stack, which the verifier allows (the stack is private to the
+// run): every operation and width, at offsets misaligned and not, through r10 (the JIT and
+// native code decide at compile time), through a copy with the misalignment in the offset or
+// in the register (a test at run time), and straddling a 64-byte boundary; src r2 or r0. Each
+// case fills 16 bytes, runs the atomic and records src, r0 and the 16 bytes; every engine
+// (both interpreters, the JIT plain and blinded, native code) must give exactly the expected
+// values.
+enum class AtomicOp {
+  add,
+  or_,
+  and_,
+  xor_,
+  fetch_add,
+  fetch_or,
+  fetch_and,
+  fetch_xor,
+  xchg,
+  cmpxchg_equal,
+  cmpxchg_different
+};
+
+constexpr std::uint64_t kAreaLow = 0x8877665544332211;
+constexpr std::uint64_t kAreaHigh = 0xf0debc9a78563412;
+constexpr std::uint64_t kOperand = 0xa5c3e1f00f1e3c5a;  // junk in the high half for 32 bits
+constexpr std::uint64_t kR0 = 0x0123456789abcdef;
+
+struct AtomicCase {
+  std::string where;  // for failure messages
+  int position;       // of the access in the 16 bytes
+};
+
+struct AtomicRecord {
+  std::uint64_t src, r0;
+  std::uint8_t area[16];
+};
+
+std::string atomic_text(AtomicOp op, bool wide, const std::string& at, int src) {
+  const std::string s = (wide ? "r" : "w") + std::to_string(src);
+  const std::string pointer = std::string(wide ? "(u64 *)" : "(u32 *)") + "(" + at + ")";
+  switch (op) {
+    case AtomicOp::add: return "lock *" + pointer + " += " + s;
+    case AtomicOp::or_: return "lock *" + pointer + " |= " + s;
+    case AtomicOp::and_: return "lock *" + pointer + " &= " + s;
+    case AtomicOp::xor_: return "lock *" + pointer + " ^= " + s;
+    case AtomicOp::fetch_add: return s + " = atomic_fetch_add(" + pointer + ", " + s + ")";
+    case AtomicOp::fetch_or: return s + " = atomic_fetch_or(" + pointer + ", " + s + ")";
+    case AtomicOp::fetch_and: return s + " = atomic_fetch_and(" + pointer + ", " + s + ")";
+    case AtomicOp::fetch_xor: return s + " = atomic_fetch_xor(" + pointer + ", " + s + ")";
+    case AtomicOp::xchg:
+      return s + " = " + (wide ? "xchg_64(" : "xchg32_32(") + at + ", " + s + ")";
+    default:
+      return wide ? "r0 = cmpxchg_64(" + at + ", r0, " + s + ")"
+                  : "w0 = cmpxchg32_32(" + at + ", w0, " + s + ")";
+  }
+}
+
+std::uint64_t area_value(const std::uint8_t* area, int position, bool wide) {
+  std::uint64_t value = 0;
+  std::memcpy(&value, area + position, wide ? 8 : 4);
+  return value;
+}
+
+// r0 before the case: for cmpxchg, the old value (with junk above 32 bits) or another one.
+std::uint64_t r0_before(AtomicOp op, bool wide, int position) {
+  std::uint8_t area[16];
+  std::memcpy(area, &kAreaLow, 8);
+  std::memcpy(area + 8, &kAreaHigh, 8);
+  const std::uint64_t old = area_value(area, position, wide);
+  if (op == AtomicOp::cmpxchg_equal) return wide ? old : old | 0xdead000000000000;
+  if (op == AtomicOp::cmpxchg_different) return (wide ? old : old | 0xdead000000000000) ^ 0x100;
+  return kR0;
+}
+
+AtomicRecord expected_record(AtomicOp op, bool wide, int src, int position) {
+  AtomicRecord record{};
+  std::memcpy(record.area, &kAreaLow, 8);
+  std::memcpy(record.area + 8, &kAreaHigh, 8);
+  // The program sets r0, then src (r0 too, when src is r0).
+  std::uint64_t r0 = src == 0 ? kOperand : r0_before(op, wide, position);
+  std::uint64_t s = kOperand;
+  const std::uint64_t mask = wide ? ~std::uint64_t{0} : 0xffffffff;
+  const std::uint64_t old = area_value(record.area, position, wide);
+  std::uint64_t updated = old;
+  bool fetch = true;
+  switch (op) {
+    case AtomicOp::add: fetch = false; [[fallthrough]];
+    case AtomicOp::fetch_add: updated = old + s; break;
+    case AtomicOp::or_: fetch = false; [[fallthrough]];
+    case AtomicOp::fetch_or: updated = old | s; break;
+    case AtomicOp::and_: fetch = false; [[fallthrough]];
+    case AtomicOp::fetch_and: updated = old & s; break;
+    case AtomicOp::xor_: fetch = false; [[fallthrough]];
+    case AtomicOp::fetch_xor: updated = old ^ s; break;
+    case AtomicOp::xchg: updated = s; break;
+    default:
+      fetch = false;
+      if ((r0 & mask) == old) updated = s;
+      r0 = old;  // the old value, zero-extended
+      break;
+  }
+  updated &= mask;
+  std::memcpy(record.area + position, &updated, wide ? 8 : 4);
+  if (fetch) {
+    s = old;
+    if (src == 0) r0 = old;
+  }
+  record.src = s;
+  record.r0 = r0;
+  return record;
+}
+
+// One program per operation, width and src: every case in turn, each recorded at r9 + 32 * i.
+std::string atomic_program(AtomicOp op, bool wide, int src, std::vector<AtomicCase>& cases) {
+  const int width = wide ? 8 : 4;
+  std::string text = "r9 = r1\n";
+  auto add_case = [&](const std::string& where, const std::string& area, int position,
+                      const std::string& base_setup, const std::string& at) {
+    const std::size_t index = cases.size();
+    cases.push_back({where, position});
+    text += area;  // r7 = the 16 bytes
+    text += "r3 = " + to_hex(kAreaLow) + " ll\n*(u64 *)(r7 + 0) = r3\n";
+    text += "r3 = " + to_hex(kAreaHigh) + " ll\n*(u64 *)(r7 + 8) = r3\n";
+    text += base_setup;
+    text += "r0 = " + to_hex(r0_before(op, wide, position)) + " ll\n";
+    text += "r" + std::to_string(src) + " = " + to_hex(kOperand) + " ll\n";
+    text += atomic_text(op, wide, at, src) + "\n";
+    const std::string out = std::to_string(32 * index);
+    text += "*(u64 *)(r9 + " + out + ") = r" + std::to_string(src) + "\n";
+    text += "*(u64 *)(r9 + " + std::to_string(32 * index + 8) + ") = r0\n";
+    text += "r3 = *(u64 *)(r7 + 0)\n*(u64 *)(r9 + " + std::to_string(32 * index + 16) + ") = r3\n";
+    text += "r3 = *(u64 *)(r7 + 8)\n*(u64 *)(r9 + " + std::to_string(32 * index + 24) + ") = r3\n";
+  };
+  auto offset = [](int off) {
+    return off < 0 ? " - " + std::to_string(-off) : " + " + std::to_string(off);
+  };
+  for (int position : {0, 1, 3, 4, 6, 8}) {
+    const std::string p = std::to_string(position);
+    add_case("r10 - 64 + " + p, "r7 = r10\nr7 += -64\n", position, "",
+             "r10" + offset(position - 64));
+    add_case("(r8 = r10 - 512) + " + p, "r7 = r10\nr7 += -512\n", position, "r8 = r7\n",
+             "r8" + offset(position));
+    add_case("(r8 = r10 - 512 + " + p + ") + 0", "r7 = r10\nr7 += -512\n", position,
+             "r8 = r7\nr8 += " + p + "\n", "r8 + 0");
+    add_case("(r8 = r10 - 509) + " + std::to_string(position - 3), "r7 = r10\nr7 += -512\n",
+             position, "r8 = r7\nr8 += 3\n", "r8" + offset(position - 3));
+  }
+  // Across a 64-byte boundary (r7 + 8 is one).
+  const int across = width == 8 ? 4 : 6;
+  add_case("across a 64-byte boundary", "r7 = r10\nr7 += -256\nr7 &= -64\nr7 += -8\n", across,
+           "r8 = r7\n", "r8" + offset(across));
+  text += "r0 = 0\nexit\n";
+  return text;
+}
+
+TEST(Vm, MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine) {
+  const AtomicOp ops[] = {AtomicOp::add,
+                          AtomicOp::or_,
+                          AtomicOp::and_,
+                          AtomicOp::xor_,
+                          AtomicOp::fetch_add,
+                          AtomicOp::fetch_or,
+                          AtomicOp::fetch_and,
+                          AtomicOp::fetch_xor,
+                          AtomicOp::xchg,
+                          AtomicOp::cmpxchg_equal,
+                          AtomicOp::cmpxchg_different};
+  struct Source {
+    std::string name, text;
+    AtomicOp op;
+    bool wide;
+    int src;
+    std::vector<AtomicCase> cases;
+  };
+  std::vector<Source> sources;
+  for (AtomicOp op : ops) {
+    for (bool wide : {true, false}) {
+      for (int src : {2, 0}) {
+        if (src == 0 && (op == AtomicOp::cmpxchg_equal || op == AtomicOp::cmpxchg_different))
+          continue;
+        Source source{"op " + std::to_string(static_cast<int>(op)) + (wide ? " 64" : " 32") +
+                          " src r" + std::to_string(src),
+                      "",
+                      op,
+                      wide,
+                      src,
+                      {}};
+        source.text = atomic_program(op, wide, src, source.cases);
+        sources.push_back(std::move(source));
+      }
+    }
+  }
+  // Native code: one image for every program.
+  std::shared_ptr<const aot::Image> image;
+  if (aot::find_c_compiler()) {
+    // Other tests point XBPF_STATE_DIR (where the image goes) at directories they remove.
+    if (std::optional<std::string> state = platform::environment_variable("XBPF_STATE_DIR")) {
+      std::error_code ignored;
+      std::filesystem::create_directories(*state, ignored);
+    }
+    aot::ImageSource image_source;
+    for (const Source& source : sources)
+      image_source.programs.push_back({source.name, "", 0, assemble(source.text)});
+    Result<std::shared_ptr<const aot::Image>> built = aot::build_temporary(image_source);
+    ASSERT_TRUE(built.ok()) << built.error().to_string();
+    image = *built;
+  }
+  Environment blinded;
+  blinded.jit_blind = true;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const Source& source = sources[i];
+    Environment environment;
+    if (image) environment.native = image->function(image->programs()[i]);
+    auto program = prepare(source.text, environment);
+    auto blinded_program = prepare(source.text, blinded);
+    ASSERT_TRUE(program && blinded_program) << source.name;
+    struct Run {
+      const Program* program;
+      Engine engine;
+      const char* name;
+    };
+    std::vector<Run> runs = {{program.get(), Engine::interpreter, "interpreter"},
+                             {program.get(), Engine::checked, "checked"},
+                             {program.get(), Engine::jit, "jit"},
+                             {blinded_program.get(), Engine::jit, "jit (blinded)"}};
+    if (image) runs.push_back({program.get(), Engine::native, "native"});
+    for (const Run& r : runs) {
+      std::vector<AtomicRecord> records(source.cases.size());
+      const std::uint64_t args[1] = {reinterpret_cast<std::uint64_t>(records.data())};
+      RunState state;
+      state.add_region({args[0], records.size() * sizeof(AtomicRecord), true, "the records"});
+      Result<std::uint64_t> r0 = run(*r.program, args, state, r.engine);
+      ASSERT_TRUE(r0.ok()) << source.name << " on " << r.name << ": " << r0.error().to_string();
+      for (std::size_t c = 0; c < source.cases.size(); ++c) {
+        const AtomicRecord want =
+            expected_record(source.op, source.wide, source.src, source.cases[c].position);
+        const AtomicRecord& got = records[c];
+        const std::string what = source.name + " at " + source.cases[c].where + " on " + r.name;
+        EXPECT_EQ(got.src, want.src) << what << ": src";
+        EXPECT_EQ(got.r0, want.r0) << what << ": r0";
+        EXPECT_EQ(std::memcmp(got.area, want.area, 16), 0) << what << ": memory";
+      }
+    }
+  }
 }
 
 TEST(Vm, CheckedModeCountsInstructions) {

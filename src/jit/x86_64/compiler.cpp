@@ -888,34 +888,79 @@ class Generator {
     patch(a_.jcc_rel32(Cond::ne), packet_return_);
   }
 
+  // Atomics: locked instructions (xchg with memory always is). A misaligned atomic, which the
+  // verifier allows on the stack only (private to the run: nothing else touches it while the
+  // program runs), is a plain read-modify-write without the lock: a locked access crossing a
+  // cache line would be a split lock (slow; fatal where split-lock detection is). r10 is
+  // aligned to 16 (RunState::stack is, and frames are 512 bytes): through it the offset
+  // decides at compile time. Through another register the address's low bits choose at run
+  // time: test, jnz to the plain form; the aligned path runs the locked form, as before.
   void atomic(const isa::Instruction& insn) {
+    static_assert(vm::kStackSize % 16 == 0);
     const isa::OpInfo& row = insn.info();
     const Width w = row.width == 64 ? Width::b64 : Width::b32;
-    const Mem at{kRegs[insn.dst], insn.off};
-    const Reg src = kRegs[insn.src];
-    switch (row.sem) {
+    const auto mask = static_cast<std::int32_t>(row.width / 8 - 1);
+    const bool loop = fetch_loop(row.sem);
+    Mem at{kRegs[insn.dst], insn.off};
+    // The cmpxchg loop (fetch_or/and/xor) addresses through r9, both paths then.
+    if (loop) {
+      a_.lea(Reg::r9, at);
+      at = Mem{Reg::r9, 0};
+    }
+    if (insn.dst == isa::kFramePointer) {
+      if ((insn.off & mask) == 0) {
+        locked_atomic(row.sem, w, at, kRegs[insn.src]);
+      } else {
+        plain_atomic(row.sem, w, at, kRegs[insn.src]);
+      }
+    } else {
+      // The address's low bits: the base's when the offset is a multiple of the width.
+      Reg tested = at.base;
+      if (!loop && (insn.off & mask) != 0) {
+        a_.lea(Reg::r11, at);
+        tested = Reg::r11;
+      }
+      // test and jnz fuse: kept clear of a 32-byte boundary, as branch() does.
+      probe_.clear();
+      probe_.test(Width::b8, tested, mask);
+      align_branch(probe_.size() + 6);
+      a_.test(Width::b8, tested, mask);
+      const std::size_t to_plain = a_.jcc_rel32(Cond::ne);
+      locked_atomic(row.sem, w, at, kRegs[insn.src]);
+      align_branch(5);
+      const std::size_t to_done = a_.jmp_rel32();
+      patch_to_here(to_plain);
+      plain_atomic(row.sem, w, at, kRegs[insn.src]);
+      patch_to_here(to_done);
+    }
+    // A 32-bit cmpxchg that succeeds leaves rax's upper half; eBPF zero-extends.
+    if (row.sem == Sem::atomic_cmpxchg && w == Width::b32) a_.mov(Width::b32, Reg::rax, Reg::rax);
+  }
+
+  static bool fetch_loop(Sem sem) {
+    return sem == Sem::atomic_fetch_or || sem == Sem::atomic_fetch_and ||
+           sem == Sem::atomic_fetch_xor;
+  }
+
+  void locked_atomic(Sem sem, Width w, Mem at, Reg src) {
+    switch (sem) {
       case Sem::atomic_add:
       case Sem::atomic_or:
       case Sem::atomic_and:
-      case Sem::atomic_xor: a_.alu(alu_of(row.sem), w, at, src, /*locked=*/true); break;
+      case Sem::atomic_xor: a_.alu(alu_of(sem), w, at, src, /*locked=*/true); break;
       case Sem::atomic_fetch_add: a_.lock_xadd(w, at, src); break;
       case Sem::atomic_xchg: a_.xchg(w, at, src); break;
-      case Sem::atomic_cmpxchg:
-        a_.lock_cmpxchg(w, at, src);
-        // A 32-bit cmpxchg that succeeds leaves rax's upper half; eBPF zero-extends.
-        if (w == Width::b32) a_.mov(Width::b32, Reg::rax, Reg::rax);
-        break;
+      case Sem::atomic_cmpxchg: a_.lock_cmpxchg(w, at, src); break;
       default: {
-        // fetch_or / fetch_and / fetch_xor: a cmpxchg loop with the old value in rax (r0,
-        // kept in r10 meanwhile).
-        a_.lea(Reg::r9, at);
+        // fetch_or / fetch_and / fetch_xor at [r9]: a cmpxchg loop with the old value in rax
+        // (r0, kept in r10 meanwhile).
         a_.mov(Width::b64, Reg::r10, Reg::rax);
         const Reg operand = src == Reg::rax ? Reg::r10 : src;
-        a_.load(w, Reg::rax, Mem{Reg::r9, 0});
+        a_.load(w, Reg::rax, at);
         const std::size_t loop = a_.size();
         a_.mov(w, Reg::r11, Reg::rax);
-        a_.alu(alu_of(row.sem), w, Reg::r11, operand);
-        a_.lock_cmpxchg(w, Mem{Reg::r9, 0}, Reg::r11);
+        a_.alu(alu_of(sem), w, Reg::r11, operand);
+        a_.lock_cmpxchg(w, at, Reg::r11);
         patch(a_.jcc_rel32(Cond::ne), loop);
         if (src == Reg::rax) {
           if (w == Width::b32) a_.mov(Width::b32, Reg::rax, Reg::rax);
@@ -925,6 +970,33 @@ class Generator {
         }
         break;
       }
+    }
+  }
+
+  // The same without the lock (misaligned accesses are allowed then): the old value, where the
+  // operation gives it, in src (zero-extended from 32 bits), and rax for cmpxchg. xchg, locked
+  // with or without the prefix, is a load and a store through r11; fetch_or/and/xor load the
+  // old value into r11 and store the new one from r10.
+  void plain_atomic(Sem sem, Width w, Mem at, Reg src) {
+    switch (sem) {
+      case Sem::atomic_add:
+      case Sem::atomic_or:
+      case Sem::atomic_and:
+      case Sem::atomic_xor: a_.alu(alu_of(sem), w, at, src, /*locked=*/false); break;
+      case Sem::atomic_fetch_add: a_.xadd(w, at, src); break;
+      case Sem::atomic_xchg:
+        a_.load(w, Reg::r11, at);
+        a_.store(w, at, src);
+        a_.mov(w, src, Reg::r11);
+        break;
+      case Sem::atomic_cmpxchg: a_.cmpxchg(w, at, src); break;
+      default:
+        a_.load(w, Reg::r11, at);
+        a_.mov(w, Reg::r10, Reg::r11);
+        a_.alu(alu_of(sem), w, Reg::r10, src);
+        a_.store(w, at, Reg::r10);
+        a_.mov(w, src, Reg::r11);
+        break;
     }
   }
 

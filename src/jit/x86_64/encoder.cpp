@@ -131,6 +131,13 @@ void Encoder::test(Width width, Reg a, Reg b) {
 }
 
 void Encoder::test(Width width, Reg a, std::int32_t imm) {
+  if (width == Width::b8) {  // test r/m8, imm8
+    rex(false, 0, index(a), ByteOperand::rm);
+    byte(0xf6);
+    modrm_reg(0, a);
+    byte(static_cast<std::uint8_t>(imm));
+    return;
+  }
   prefix(width, 0, index(a));
   byte(0xf7);
   modrm_reg(0, a);
@@ -318,6 +325,10 @@ void Encoder::lea(Reg dst, Reg base, Reg index_reg) {
 
 void Encoder::lock_xadd(Width width, Mem dst, Reg src) {
   byte(kLock);
+  xadd(width, dst, src);
+}
+
+void Encoder::xadd(Width width, Mem dst, Reg src) {
   prefix(width, index(src), index(dst.base));
   byte(kTwoByte);
   byte(0xc1);
@@ -326,6 +337,10 @@ void Encoder::lock_xadd(Width width, Mem dst, Reg src) {
 
 void Encoder::lock_cmpxchg(Width width, Mem dst, Reg src) {
   byte(kLock);
+  cmpxchg(width, dst, src);
+}
+
+void Encoder::cmpxchg(Width width, Mem dst, Reg src) {
   prefix(width, index(src), index(dst.base));
   byte(kTwoByte);
   byte(0xb1);

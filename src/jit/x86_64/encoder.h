@@ -84,6 +84,7 @@ class Encoder {
   // movabs r64, imm64 (always ten bytes).
   void mov_imm64(Reg dst, std::uint64_t value);
   void test(Width width, Reg a, Reg b);
+  // test a, imm (b8: the low byte of a and an 8-bit immediate; b32, b64: a 32-bit one).
   void test(Width width, Reg a, std::int32_t imm);
   // cmp byte [mem], imm8.
   void cmp_byte(Mem mem, std::int8_t imm);
@@ -112,6 +113,10 @@ class Encoder {
   void lea(Reg dst, Reg base, Reg index);  // dst = base + index
   void lock_xadd(Width width, Mem dst, Reg src);
   void lock_cmpxchg(Width width, Mem dst, Reg src);
+  // Without the lock prefix: a plain read-modify-write (a misaligned atomic on the stack).
+  void xadd(Width width, Mem dst, Reg src);
+  void cmpxchg(Width width, Mem dst, Reg src);
+  // Always locked (xchg with memory is, prefix or not).
   void xchg(Width width, Mem dst, Reg src);
   void push(Reg reg);
   void pop(Reg reg);
