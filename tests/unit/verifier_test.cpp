@@ -47,7 +47,7 @@ std::vector<object::MapDefinition> test_maps() {
   return maps;
 }
 
-Report run(const Case& c) {
+Report run(const Case& c, const Options& options = {}) {
   auto code = isa::assemble(c.code);
   EXPECT_TRUE(code.ok()) << c.name << ": " << (code ? "" : code.error().to_string());
   if (!code) return {};
@@ -56,7 +56,7 @@ Report run(const Case& c) {
   view.code = *code;
   view.type = progtype::program_type(c.type);
   view.maps = maps;
-  auto report = verify(view);
+  auto report = verify(view, options);
   EXPECT_TRUE(report.ok()) << c.name;
   if (!report) return {};
   return *report;
@@ -659,16 +659,11 @@ TEST(Verifier, PacketEndOffsetsAndNegatedPacketPointers) {
 
 // --verbose: the join of a select is analysed once per arm, and the states say so.
 TEST(Verifier, RecordedStatesNameTheArmOfASelect) {
-  auto code = isa::assemble(kPacketDerivedSafe[0].code);
-  ASSERT_TRUE(code.ok());
-  ProgramView view;
-  view.code = *code;
-  view.type = progtype::program_type(progtype::ProgramType::xdp);
   Options options;
   options.record_states = true;
-  auto report = verify(view, options);
-  ASSERT_TRUE(report.ok() && report->passed());
-  const std::string& join = report->states.at(7);  // r7 -= r2
+  const Report report = run(kPacketDerivedSafe[0], options);
+  ASSERT_TRUE(report.passed());
+  const std::string& join = report.states.at(7);  // r7 -= r2
   EXPECT_NE(join.find("-- after the other arm of the select --"), std::string::npos) << join;
   EXPECT_EQ(join.find("another call context"), std::string::npos) << join;
   EXPECT_NE(join.find("r7 = packet_end"), std::string::npos) << join;
@@ -712,17 +707,11 @@ TEST(Verifier, TruncatedPointersAndMapReferences) {
 
 TEST(Verifier, BudgetExceededIsReported) {
   Case c{"budget", "r0 = 0\nr1 = 0\nloop:\nr0 += r1\nr1 += 1\nif r1 < 100 goto loop\nexit\n"};
-  auto code = isa::assemble(c.code);
-  ASSERT_TRUE(code.ok());
-  ProgramView view;
-  view.code = *code;
-  view.type = progtype::program_type(progtype::ProgramType::xdp);
   Options options;
   options.max_steps = 2;
-  auto report = verify(view, options);
-  ASSERT_TRUE(report.ok());
-  ASSERT_FALSE(report->passed());
-  EXPECT_NE(report->errors[0].message.find("analysis budget exceeded at pc"), std::string::npos);
+  const Report report = run(c, options);
+  ASSERT_FALSE(report.passed());
+  EXPECT_NE(report.errors[0].message.find("analysis budget exceeded at pc"), std::string::npos);
 }
 
 }  // namespace
