@@ -229,13 +229,35 @@ bool Checker::readable(State& s, std::uint32_t pc, int r) {
 // ---- ALU ----
 
 bool Checker::begins_difference(const isa::Instruction& mov) const {
-  const auto next = std::lower_bound(
+  const auto first = std::lower_bound(
       program_.code.begin(), program_.code.end(), mov.slot + 1,
       [](const isa::Instruction& insn, std::uint32_t slot) { return insn.slot < slot; });
-  if (next == program_.code.end() || next->slot != mov.slot + 1) return false;
-  const isa::OpInfo& info = next->info();
-  return info.form == Form::alu_reg && info.sem == Sem::sub && info.width == 32 &&
-         next->dst == mov.dst;
+  // Up to a few instructions that neither name the register nor transfer control (nor touch
+  // registers implicitly) may come between, as a scheduler may put them.
+  constexpr int kMaxBetween = 8;
+  const auto end =
+      program_.code.end() - first > kMaxBetween + 1 ? first + kMaxBetween + 1 : program_.code.end();
+  for (auto next = first; next != end; ++next) {
+    const isa::OpInfo& info = next->info();
+    if (info.form == Form::alu_reg && info.sem == Sem::sub && info.width == 32 &&
+        next->dst == mov.dst)
+      return true;
+    bool names_src = false;
+    switch (info.form) {
+      case Form::alu_reg:
+      case Form::alu_movsx:
+      case Form::ldx:
+      case Form::stx: names_src = true; break;
+      case Form::alu_imm:
+      case Form::alu_neg:
+      case Form::byteswap:
+      case Form::lddw:
+      case Form::st: break;
+      default: return false;  // control, calls, atomics, legacy packet loads
+    }
+    if (next->dst == mov.dst || (names_src && next->src == mov.dst)) return false;
+  }
+  return false;
 }
 
 void Checker::alu(State& s, const isa::Instruction& insn) {

@@ -68,8 +68,8 @@ class Checker {
   static int copy_extend32(const State& s, const isa::Instruction& shl, const isa::Instruction& mov,
                            const isa::Instruction& shr);
 
-  // Whether `mov` (`wX = wY`) is followed by `wX -= wZ`: the copy begins a 32-bit pointer
-  // difference.
+  // Whether `mov` (`wX = wY`) is followed by `wX -= wZ` (straight-line code that leaves X
+  // alone may come between): the copy begins a 32-bit pointer difference.
   [[nodiscard]] bool begins_difference(const isa::Instruction& mov) const;
 
   // The branch of a conditional jump: `taken` or not. Bottom when infeasible.
