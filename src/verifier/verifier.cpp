@@ -894,6 +894,7 @@ Result<Report> Analysis::run() {
     if (inductive || !errors_.empty()) break;
     errors_.clear();
     report_.states.clear();
+    recorded_context_.clear();  // the states are recorded afresh
     report_.exit_state = State::make_bottom();
     final_pass_ = false;
   }

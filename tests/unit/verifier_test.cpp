@@ -669,6 +669,29 @@ TEST(Verifier, RecordedStatesNameTheArmOfASelect) {
   EXPECT_NE(join.find("r7 = packet_end"), std::string::npos) << join;
 }
 
+// --verbose when the checks run twice (narrowing left states that are not inductive: here the
+// loop looks as if it ran once, so the analysis runs again without narrowing): the states of
+// the second run only, no select and one context, so no label.
+TEST(Verifier, RecordedStatesOfARepeatedCheckHaveNoLabels) {
+  Options options;
+  options.record_states = true;
+  const Report report = run(Case{"a loop reading below what it initialised",
+                                 "call 7\nr6 = 0\nr6 -= r0\nr1 = 0\n*(u64 *)(r10 - 8) = r1\nloop:\n"
+                                 "r2 = r1\nr2 *= 8\nr3 = r10\nr3 += -8\nr3 += r2\n"
+                                 "r0 = *(u64 *)(r3 + 0)\nr1 += -1\nif r1 s> r6 goto loop\nr0 = 0\n"
+                                 "exit\n"},
+                            options);
+  ASSERT_FALSE(report.passed());
+  EXPECT_NE(report.errors[0].message.find("not initialised"), std::string::npos)
+      << report.errors[0].message;
+  ASSERT_FALSE(report.states.empty());
+  for (const auto& [slot, text] : report.states) {
+    EXPECT_EQ(text.find("-- after the other arm"), std::string::npos) << "pc " << slot;
+    EXPECT_EQ(text.find("-- another call context"), std::string::npos) << "pc " << slot;
+  }
+  EXPECT_EQ(report.states.at(0).rfind("r1 = ctx", 0), 0U) << report.states.at(0);
+}
+
 // A 32-bit copy of a pointer only starts a 32-bit pointer difference (clang's `(u32)(end -
 // start)`); references to maps are only compared for equality.
 const std::vector<Case> kTruncationSafe = {
@@ -677,6 +700,12 @@ const std::vector<Case> kTruncationSafe = {
     {"stack distance as u32", "r2 = r10\nr2 += -16\nw3 = w10\nw3 -= w2\nr0 = r3\nexit\n"},
     {"packet length as u32, scheduled apart",
      kPacket + "w4 = w3\nr5 = 0\n*(u32 *)(r10 - 4) = r5\nw4 -= w2\nr0 = r4\nr0 &= 1\nexit\n"},
+    // Whatever reaches the subtraction: the low half on one path, the whole pointer on another.
+    {"packet length as u32, joined with the whole pointer",
+     kPacket + "r4 = r3\nif r3 > r2 goto sub\nw4 = w3\nsub:\nw4 -= w2\nr0 = r4\nr0 &= 1\nexit\n"},
+    {"packet length as u32, an lddw between",
+     kPacket + "w4 = w3\nr5 = 0x1234 ll\nw4 -= w2\nr0 = r4\nr0 &= 1\nexit\n"},
+    {"a pointer's low half minus itself", "w2 = w10\nw2 -= w2\nr0 = r2\nexit\n"},
     {"two references to one map are equal",
      "r1 = map_by_idx(0) ll\nr2 = map_by_idx(0) ll\nr0 = 1\nif r1 == r2 goto out\nr0 = 2\n"
      "out:\nexit\n"},
@@ -705,6 +734,18 @@ const std::vector<Case> kTruncationUnsafe = {
     {"difference joined with a number",
      kPacket + "r4 = 7\nif r3 > r2 goto sub\nw4 = w3\nsub:\nw4 -= w2\nr0 = 2\nexit\n",
      progtype::ProgramType::xdp, 5, "on some paths"},
+    {"low half nine instructions before the difference",
+     kPacket + "w4 = w3\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\nr5 = 1\n"
+               "w4 -= w2\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 2, "32-bit copy of a pointer"},
+    {"ordered comparison of two function references",
+     "r1 = code_addr(f) ll\nr2 = code_addr(f) ll\nr0 = 0\nif r1 > r2 goto +1\nr0 = 1\nexit\n"
+     "f:\nr0 = 0\nexit\n",
+     progtype::ProgramType::xdp, 5, "may only be compared with == or !="},
+    {"bits of two map references tested",
+     "r1 = map_by_idx(0) ll\nr2 = map_by_idx(0) ll\nr0 = 1\nif r1 & r2 goto out\nr0 = 2\n"
+     "out:\nexit\n",
+     progtype::ProgramType::xdp, 5, "may only be compared with == or !="},
     {"ordered comparison of two map references",
      "r1 = map_by_idx(0) ll\nr2 = map_by_idx(0) ll\nr0 = 1\nif r1 < r2 goto out\nr0 = 2\n"
      "out:\nexit\n",

@@ -665,6 +665,88 @@ TEST(Vm, MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine) {
   }
 }
 
+// The same through every kind of base register (r0, the JIT's rax; an argument register; a
+// callee-saved one), sources other than r0 and r2, and offsets small, large and negative, with
+// every misalignment: each engine must agree with the interpreter on the memory and on every
+// register r0..r9 (the JIT's scratch registers hold no eBPF register).
+TEST(Vm, StackAtomicsAgreeForEveryBaseAndSourceRegister) {
+  const AtomicOp ops[] = {AtomicOp::add,
+                          AtomicOp::or_,
+                          AtomicOp::and_,
+                          AtomicOp::xor_,
+                          AtomicOp::fetch_add,
+                          AtomicOp::fetch_or,
+                          AtomicOp::fetch_and,
+                          AtomicOp::fetch_xor,
+                          AtomicOp::xchg,
+                          AtomicOp::cmpxchg_equal,
+                          AtomicOp::cmpxchg_different};
+  const std::uint64_t words[4] = {kAreaLow, kAreaHigh, 0x0f1e2d3c4b5a6978, 0x1122334455667788};
+  std::uint8_t bytes[32];
+  std::memcpy(bytes, words, sizeof bytes);
+  const auto cmpxchg = [](AtomicOp op) {
+    return op == AtomicOp::cmpxchg_equal || op == AtomicOp::cmpxchg_different;
+  };
+  for (AtomicOp op : ops) {
+    for (bool wide : {true, false}) {
+      for (int base : {0, 3, 6, 9}) {
+        for (int src : {0, 2, 7, 9}) {
+          if (src == base || (cmpxchg(op) && base == 0)) continue;
+          // Each case: 32 bytes at r10 - 96, r0..r9 set, the atomic at r10 - 88 + position,
+          // then r0..r9 (the base relative to r10) and the 32 bytes hashed into r10 - 8.
+          std::string text = "r1 = 0\n*(u64 *)(r10 - 8) = r1\n";
+          for (int position = 0; position < 8; ++position) {
+            for (int off : {position, 0, position - 1000, position + 1000}) {
+              for (int w = 0; w < 4; ++w)
+                text += "r1 = " + to_hex(words[w]) + " ll\n*(u64 *)(r10 - " +
+                        std::to_string(96 - 8 * w) + ") = r1\n";
+              for (int r = 0; r <= 9; ++r)
+                text += "r" + std::to_string(r) + " = " + to_hex(0x1000 * r + position) + "\n";
+              const std::string b = "r" + std::to_string(base);
+              text += b + " = r10\n" + b + " += " + std::to_string(-88 + position - off) + "\n";
+              std::uint64_t old = 0;
+              std::memcpy(&old, bytes + 8 + position, wide ? 8 : 4);
+              if (op == AtomicOp::cmpxchg_equal)
+                text += "r0 = " + to_hex(wide ? old : old | 0xdead000000000000) + " ll\n";
+              if (op == AtomicOp::cmpxchg_different)
+                text += "r0 = " + to_hex(old ^ 0x100) + " ll\n";
+              if (!(cmpxchg(op) && src == 0))
+                text += "r" + std::to_string(src) + " = " + to_hex(kOperand) + " ll\n";
+              const std::string at =
+                  b + (off < 0 ? " - " + std::to_string(-off) : " + " + std::to_string(off));
+              text += atomic_text(op, wide, at, src) + "\n" + b + " -= r10\n";
+              for (int r = 0; r <= 9; ++r)
+                text += "*(u64 *)(r10 - " + std::to_string(104 + 8 * r) + ") = r" +
+                        std::to_string(r) + "\n";
+              text += "r1 = *(u64 *)(r10 - 8)\n";
+              for (int k = 0; k < 14; ++k) {
+                const int slot = k < 10 ? 104 + 8 * k : 96 - 8 * (k - 10);
+                text +=
+                    "r2 = *(u64 *)(r10 - " + std::to_string(slot) + ")\nr1 *= 1000003\nr1 ^= r2\n";
+              }
+              text += "*(u64 *)(r10 - 8) = r1\n";
+            }
+          }
+          text += "r0 = *(u64 *)(r10 - 8)\nexit\n";
+          const std::string name = "op " + std::to_string(static_cast<int>(op)) +
+                                   (wide ? " 64" : " 32") + " base r" + std::to_string(base) +
+                                   " src r" + std::to_string(src);
+          auto program = prepare(text);
+          ASSERT_TRUE(program) << name;
+          RunState fast_state, checked_state, jit_state;
+          Result<std::uint64_t> fast = run(*program, {}, fast_state, Engine::interpreter);
+          Result<std::uint64_t> checked = run(*program, {}, checked_state, Engine::checked);
+          Result<std::uint64_t> jitted = run(*program, {}, jit_state, Engine::jit);
+          ASSERT_TRUE(fast.ok() && checked.ok() && jitted.ok())
+              << name << ": " << (checked.ok() ? "" : checked.error().to_string());
+          EXPECT_EQ(*checked, *fast) << name << " on the checked interpreter";
+          EXPECT_EQ(*jitted, *fast) << name << " on the JIT";
+        }
+      }
+    }
+  }
+}
+
 TEST(Vm, CheckedModeCountsInstructions) {
   auto program = prepare("r0 = 0\nr1 = 3\nloop:\nr0 += r1\nr1 += -1\nif r1 != 0 goto loop\nexit");
   ASSERT_TRUE(program);
