@@ -440,6 +440,20 @@ enum class AtomicOp {
   cmpxchg_equal,
   cmpxchg_different
 };
+constexpr AtomicOp kAtomicOps[] = {AtomicOp::add,
+                                   AtomicOp::or_,
+                                   AtomicOp::and_,
+                                   AtomicOp::xor_,
+                                   AtomicOp::fetch_add,
+                                   AtomicOp::fetch_or,
+                                   AtomicOp::fetch_and,
+                                   AtomicOp::fetch_xor,
+                                   AtomicOp::xchg,
+                                   AtomicOp::cmpxchg_equal,
+                                   AtomicOp::cmpxchg_different};
+constexpr bool is_cmpxchg(AtomicOp op) {
+  return op == AtomicOp::cmpxchg_equal || op == AtomicOp::cmpxchg_different;
+}
 
 constexpr std::uint64_t kAreaLow = 0x8877665544332211;
 constexpr std::uint64_t kAreaHigh = 0xf0debc9a78563412;
@@ -575,17 +589,6 @@ std::string atomic_program(AtomicOp op, bool wide, int src, std::vector<AtomicCa
 }
 
 TEST(Vm, MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine) {
-  const AtomicOp ops[] = {AtomicOp::add,
-                          AtomicOp::or_,
-                          AtomicOp::and_,
-                          AtomicOp::xor_,
-                          AtomicOp::fetch_add,
-                          AtomicOp::fetch_or,
-                          AtomicOp::fetch_and,
-                          AtomicOp::fetch_xor,
-                          AtomicOp::xchg,
-                          AtomicOp::cmpxchg_equal,
-                          AtomicOp::cmpxchg_different};
   struct Source {
     std::string name, text;
     AtomicOp op;
@@ -594,11 +597,10 @@ TEST(Vm, MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine) {
     std::vector<AtomicCase> cases;
   };
   std::vector<Source> sources;
-  for (AtomicOp op : ops) {
+  for (AtomicOp op : kAtomicOps) {
     for (bool wide : {true, false}) {
       for (int src : {2, 0}) {
-        if (src == 0 && (op == AtomicOp::cmpxchg_equal || op == AtomicOp::cmpxchg_different))
-          continue;
+        if (src == 0 && is_cmpxchg(op)) continue;
         Source source{"op " + std::to_string(static_cast<int>(op)) + (wide ? " 64" : " 32") +
                           " src r" + std::to_string(src),
                       "",
@@ -670,28 +672,14 @@ TEST(Vm, MisalignedStackAtomicsGiveTheSameResultsOnEveryEngine) {
 // every misalignment: each engine must agree with the interpreter on the memory and on every
 // register r0..r9 (the JIT's scratch registers hold no eBPF register).
 TEST(Vm, StackAtomicsAgreeForEveryBaseAndSourceRegister) {
-  const AtomicOp ops[] = {AtomicOp::add,
-                          AtomicOp::or_,
-                          AtomicOp::and_,
-                          AtomicOp::xor_,
-                          AtomicOp::fetch_add,
-                          AtomicOp::fetch_or,
-                          AtomicOp::fetch_and,
-                          AtomicOp::fetch_xor,
-                          AtomicOp::xchg,
-                          AtomicOp::cmpxchg_equal,
-                          AtomicOp::cmpxchg_different};
   const std::uint64_t words[4] = {kAreaLow, kAreaHigh, 0x0f1e2d3c4b5a6978, 0x1122334455667788};
   std::uint8_t bytes[32];
   std::memcpy(bytes, words, sizeof bytes);
-  const auto cmpxchg = [](AtomicOp op) {
-    return op == AtomicOp::cmpxchg_equal || op == AtomicOp::cmpxchg_different;
-  };
-  for (AtomicOp op : ops) {
+  for (AtomicOp op : kAtomicOps) {
     for (bool wide : {true, false}) {
       for (int base : {0, 3, 6, 9}) {
         for (int src : {0, 2, 7, 9}) {
-          if (src == base || (cmpxchg(op) && base == 0)) continue;
+          if (src == base || (is_cmpxchg(op) && base == 0)) continue;
           // Each case: 32 bytes at r10 - 96, r0..r9 set, the atomic at r10 - 88 + position,
           // then r0..r9 (the base relative to r10) and the 32 bytes hashed into r10 - 8.
           std::string text = "r1 = 0\n*(u64 *)(r10 - 8) = r1\n";
@@ -710,7 +698,7 @@ TEST(Vm, StackAtomicsAgreeForEveryBaseAndSourceRegister) {
                 text += "r0 = " + to_hex(wide ? old : old | 0xdead000000000000) + " ll\n";
               if (op == AtomicOp::cmpxchg_different)
                 text += "r0 = " + to_hex(old ^ 0x100) + " ll\n";
-              if (!(cmpxchg(op) && src == 0))
+              if (!(is_cmpxchg(op) && src == 0))
                 text += "r" + std::to_string(src) + " = " + to_hex(kOperand) + " ll\n";
               const std::string at =
                   b + (off < 0 ? " - " + std::to_string(-off) : " + " + std::to_string(off));
