@@ -41,11 +41,11 @@ int xdp_actions(struct xdp_md *ctx) {
   const __u8 action = data[14], arg = data[15];
   __u8 tag = data[23];
   __u64 one = 1, *tagged = bpf_map_lookup_elem(&per_tag, &tag);
-  if (tagged) {
-    __sync_fetch_and_add(tagged, 1);
-  } else {
-    bpf_map_update_elem(&per_tag, &tag, &one, BPF_NOEXIST);
-  }
+  // Another CPU may insert the tag between the lookup and the insertion: then count on its
+  // entry (several replay workers run this program at once).
+  if (!tagged && bpf_map_update_elem(&per_tag, &tag, &one, BPF_NOEXIST) != 0)
+    tagged = bpf_map_lookup_elem(&per_tag, &tag);
+  if (tagged) __sync_fetch_and_add(tagged, 1);
   switch (action) {
     case 0: case 1: case 2: case 3: case 4: return action;
     case 5: return bpf_redirect(arg, 0);
