@@ -276,8 +276,10 @@ Status Loader::relocate(CodeSection& code, std::size_t index, const ElfRelocatio
     return fail("R_BPF_64_64 relocation against '" + target.name + "' at " + where() +
                 " applies to " + std::string(insn.info().name) + ", expected lddw (src 0)");
   }
-  const std::uint64_t offset =
-      target.value + static_cast<std::uint64_t>(static_cast<std::uint32_t>(insn.imm));
+  // (the implicit addend in imm, and a RELA section's explicit one)
+  const std::uint64_t offset = target.value +
+                               static_cast<std::uint64_t>(static_cast<std::uint32_t>(insn.imm)) +
+                               static_cast<std::uint64_t>(relocation.addend);
   const std::uint8_t dst = insn.dst;
   if (const MapPlacement* placement = map_containing(target.section, offset)) {
     if (placement->offset != offset) {
@@ -351,10 +353,23 @@ Status Loader::relocate_code() {
     if (code.failure || index >= elf_.sections().size()) continue;  // builtins: no relocations
     Result<std::vector<ElfRelocation>> relocations = elf_.relocations_for(index);
     if (!relocations) return std::move(relocations).error();
-    for (const ElfRelocation& relocation : *relocations) {
-      if (relocation.type == kRelocNone) continue;
+    for (ElfRelocation relocation : *relocations) {
+      if (relocation.type == kRelocNone && relocation.symbol == 0) continue;
       Result<std::size_t> at = relocated_instruction(code, relocation);
       if (!at) return std::move(at).error();
+      // Older LLVM (objects with e_machine EM_NONE) wrote relocations of type 0 against the
+      // maps an lddw loads and the functions a call calls. libbpf goes by the instruction
+      // rather than the type, and so does xbpf for these.
+      if (relocation.type == kRelocNone) {
+        const isa::Op op = code.instructions[*at].op;
+        if (op == isa::Op::lddw) {
+          relocation.type = kReloc64_64;
+        } else if (op == isa::Op::call_local || op == isa::Op::call_helper) {
+          relocation.type = kReloc64_32;
+        } else {
+          continue;
+        }
+      }
       if (Status done = relocate(code, *at, relocation); !done) {
         fail_instruction(code, *at, std::move(done).error());
       }

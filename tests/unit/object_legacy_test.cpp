@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "object/elf.h"
@@ -197,6 +198,29 @@ TEST(ObjectLegacy, OlderLlvmsR_BPF_64_64InMapsIsAnInitialValue) {
   for (std::size_t i = 0; i < object.maps.size(); ++i) {
     EXPECT_EQ(object.maps[i].initial_references, reference.maps[i].initial_references)
         << object.maps[i].name;
+  }
+}
+
+TEST(ObjectLegacy, RelocationsOfTypeZeroGoByTheirInstruction) {
+  REQUIRE_OBJECT(bytes, "loader_calls");
+  const Object reference = load_ok(*bytes, "loader_calls.v3.o");
+  REQUIRE_OBJECT(maps, "loader_maps");
+  const Object maps_reference = load_ok(*maps, "loader_maps.v3.o");
+  // As older LLVM (EM_NONE objects, Open vSwitch's datapath) wrote them: type 0 on every
+  // relocation of an lddw or a call. libbpf goes by the instruction, and so does xbpf.
+  for (auto [original, expected, rel] : {std::tuple{&*bytes, &reference, ".reltc"},
+                                         std::tuple{&*maps, &maps_reference, ".relxdp"}}) {
+    ElfEditor editor(*original);
+    const ElfSection& section = editor.section(rel);
+    for (std::size_t i = 0; i < section.size / 16; ++i) {
+      editor.put(editor.relocation(rel, i) + 8, 0, 4);  // R_BPF_NONE
+    }
+    const Object object = load_ok(editor.bytes(), "old_llvm.o");
+    ASSERT_EQ(object.programs.size(), expected->programs.size()) << rel;
+    for (std::size_t i = 0; i < object.programs.size(); ++i) {
+      EXPECT_EQ(object.programs[i].instructions, expected->programs[i].instructions)
+          << object.programs[i].name;
+    }
   }
 }
 
