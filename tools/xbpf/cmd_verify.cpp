@@ -159,8 +159,13 @@ int command_verify(Args& args) {
       for (const verifier::Diagnostic& e : r.errors) {
         json.begin_object()
             .field("pc", static_cast<std::uint64_t>(e.pc))
+            .field("kind", verifier::assertion_kind_name(e.kind))
             .field("message", e.message)
-            .field("assertion", e.assertion);
+            .field("assertion", e.assertion)
+            .key("operands")
+            .begin_array();
+        for (int reg : e.operands) json.value("r" + std::to_string(reg));
+        json.end_array();
         if (const object::LineInfo* line = verifier::line_for(*program, e.pc)) {
           json.field("file", line->file).field("line", static_cast<std::uint64_t>(line->line));
         }
