@@ -59,7 +59,8 @@ def verify(xbpf, directory, row):
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     verdict = {0: "accepted", 1: "rejected"}.get(code, "load error")
-    return verdict, seconds, usage.ru_maxrss  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return verdict, seconds, usage.ru_maxrss, cpu  # ru_maxrss is in KiB on Linux
 
 
 def main():
@@ -82,13 +83,15 @@ def main():
     if args.csv:
         with open(args.csv, "w", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(["object", "section", "function", "verdict", "seconds", "rss_kb"])
-            for row, verdict, seconds, rss in results:
+            writer.writerow(["object", "section", "function", "verdict", "seconds", "rss_kb",
+                             "cpu_seconds"])
+            for row, verdict, seconds, rss, cpu in results:
                 writer.writerow([row["object"], row["section"], row["function"], verdict,
-                                 f"{seconds:.4f}", rss])
-    times = [seconds for _, _, seconds, _ in results]
+                                 f"{seconds:.4f}", rss, f"{cpu:.4f}"])
+    times = [r[2] for r in results]
+    cpus = [r[4] for r in results]
     counts = {v: sum(1 for r in results if r[1] == v) for v in ("accepted", "rejected", "load error")}
-    peak = max(rss for *_, rss in results)
+    peak = max(r[3] for r in results)
     prevail = [float(r["prevail_wall_s"]) for r in rows if r["prevail_wall_s"]]
     prevail_rss = max(int(r["prevail_rss_kb"]) for r in rows if r["prevail_rss_kb"])
     print(f"programs {len(rows)}: accepted {counts['accepted']}, rejected {counts['rejected']}, "
@@ -96,11 +99,15 @@ def main():
     print(f"xbpf verify, one process per program: total {sum(times):.2f} s, median "
           f"{statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.0f} ms, "
           f"peak memory {peak / 1024:.1f} MiB")
+    # CPU time (user + system) does not grow when other work shares the machine; wall time does.
+    print(f"  CPU time (user + system): total {sum(cpus):.2f} s, median "
+          f"{statistics.median(cpus) * 1000:.1f} ms, max {max(cpus) * 1000:.0f} ms; "
+          f"load average at the end {os.getloadavg()[0]:.2f}")
     print(f"PREVAIL (baselines.csv): total {sum(prevail):.1f} s, median "
           f"{statistics.median(prevail) * 1000:.0f} ms, max {max(prevail) * 1000:.0f} ms, "
           f"peak memory {prevail_rss / 1024:.0f} MiB")
     print("slowest ten:")
-    for row, verdict, seconds, rss in sorted(results, key=lambda r: -r[2])[:10]:
+    for row, verdict, seconds, rss, _ in sorted(results, key=lambda r: -r[2])[:10]:
         print(f"  {seconds * 1000:7.1f} ms {rss / 1024:6.1f} MiB  {verdict:10}  {row['object']} "
               f"{row['section']}/{row['function']}")
     return 0

@@ -52,6 +52,8 @@ struct CodeSection {
   // Local calls and code_addr lddw: instruction index -> index into Loader::functions_.
   std::map<std::size_t, std::size_t> targets;
   std::vector<bool> relocated;  // by instruction index
+  // The slots some jump of the section lands on (jumps stay in their function or fail it).
+  std::vector<bool> jump_targets;
   std::vector<LineInfo> lines;  // from .BTF.ext, by section slot
   // Why no program can use the section's code (it does not decode); `instructions` is empty.
   std::optional<Error> failure;

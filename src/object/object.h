@@ -101,6 +101,10 @@ struct LoadObjectOptions {
   // function of .text that a command names (`xbpf verify OBJ name FN`); names that are no
   // function of the object are ignored.
   std::vector<std::string> entries;
+  // When set, only the programs of this section (and of this name) are linked; the others are
+  // left out of Object::programs. A command that works on some programs of a large object
+  // (xbpf verify OBJ section S) loads faster; maps, relocations and errors are as without it.
+  std::optional<std::string> only_section, only_name;
 };
 
 // Reads an object. Its programs are, as libbpf has them, the global functions of executable

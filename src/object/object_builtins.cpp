@@ -172,16 +172,7 @@ class BuiltinWriter {
 // run set r3 to a constant; nullopt otherwise (a jump may land between, or r3 is computed).
 std::optional<std::uint64_t> constant_length(const CodeSection& code, const Function& function,
                                              std::size_t call) {
-  std::vector<bool> targeted(code.at_slot.size(), false);
-  for (std::uint32_t slot = function.start; slot < function.end; ++slot) {
-    if (code.at_slot[slot] < 0) continue;
-    const isa::Instruction& insn = code.instructions[static_cast<std::size_t>(code.at_slot[slot])];
-    if (!isa::is_branch(insn.info().form)) continue;
-    const std::int64_t target = insn.target();
-    if (target >= 0 && static_cast<std::uint64_t>(target) < targeted.size()) {
-      targeted[static_cast<std::size_t>(target)] = true;
-    }
-  }
+  const std::vector<bool>& targeted = code.jump_targets;
   for (std::size_t i = call; i > 0;) {
     if (targeted[code.instructions[i].slot] || code.instructions[i].slot == function.start) {
       return std::nullopt;

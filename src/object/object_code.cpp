@@ -1,6 +1,7 @@
 // Code: function symbols, decoding of executable sections, and the relocations of their
 // instructions (map and global-data references, local calls, callbacks).
 #include <algorithm>
+#include <iterator>
 
 #include "object/loader.h"
 #include "progtype/progtype.h"
@@ -89,6 +90,12 @@ std::optional<std::size_t> Loader::function_at(std::size_t section,
 }
 
 const Function* Loader::function_containing(std::size_t section, std::uint32_t slot) const {
+  // The function starting last at or before `slot`; the others only where functions overlap.
+  auto after = function_starts_.upper_bound({section, slot});
+  if (after != function_starts_.begin()) {
+    const Function& nearest = functions_[std::prev(after)->second];
+    if (nearest.section == section && slot >= nearest.start && slot < nearest.end) return &nearest;
+  }
   for (const Function& function : functions_) {
     if (function.section == section && slot >= function.start && slot < function.end) {
       return &function;
@@ -121,8 +128,15 @@ Status Loader::decode_sections() {
       code.failure->where.section = section.name;
     }
     code.relocated.assign(code.instructions.size(), false);
+    code.jump_targets.assign(code.at_slot.size(), false);
     for (std::size_t i = 0; i < code.instructions.size(); ++i) {
-      code.at_slot[code.instructions[i].slot] = static_cast<std::int32_t>(i);
+      const isa::Instruction& insn = code.instructions[i];
+      code.at_slot[insn.slot] = static_cast<std::int32_t>(i);
+      if (!isa::is_branch(insn.info().form)) continue;
+      const std::int64_t target = insn.target();
+      if (target >= 0 && static_cast<std::uint64_t>(target) < code.jump_targets.size()) {
+        code.jump_targets[static_cast<std::size_t>(target)] = true;
+      }
     }
     for (const BtfExtSection& ext : ext_) {
       if (ext.section == section.name) code.lines = ext.lines;

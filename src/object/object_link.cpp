@@ -145,7 +145,13 @@ Status Loader::link_programs() {
     }
   }
   for (std::size_t i = 0; i < functions_.size(); ++i) {
-    if (functions_[i].program) object_.programs.push_back(link(functions_[i], i));
+    const Function& function = functions_[i];
+    if (!function.program) continue;
+    if (options_.only_name && function.name != *options_.only_name) continue;
+    if (options_.only_section && elf_.sections()[function.section].name != *options_.only_section) {
+      continue;
+    }
+    object_.programs.push_back(link(function, i));
   }
   for (const Program& program : object_.programs) {
     const auto slot = tail_call_slot(program.section);

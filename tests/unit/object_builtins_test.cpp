@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -159,6 +160,45 @@ TEST(ObjectBuiltins, TailCallsFollowIproute2sSectionConvention) {
   std::uint64_t count = 0;
   ASSERT_EQ(inner->map->user_lookup(&zero, &count, 0), 0);
   EXPECT_EQ(count, 1U);
+}
+
+// verify links only the programs it checks: each is then what the whole object's load gives.
+TEST(ObjectBuiltins, LinkingOnlySelectedProgramsGivesTheSamePrograms) {
+  int compared = 0;
+  for (const char* name : {"loader_builtins", "loader_iproute2_maps", "loader_mixed"}) {
+    const std::filesystem::path path = program_object(name, 3);
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built";
+    SCOPED_TRACE(name);
+    Result<std::vector<std::uint8_t>> bytes = read_file(path.string());
+    ASSERT_TRUE(bytes.ok());
+    object::LoadObjectOptions options;
+    options.type = progtype::ProgramType::sched_cls;
+    Result<object::Object> whole = object::read_object(*bytes, path.string(), options);
+    ASSERT_TRUE(whole.ok()) << whole.error().to_string();
+    for (const object::Program& program : whole->programs) {
+      SCOPED_TRACE(program.section + "/" + program.name);
+      object::LoadObjectOptions only = options;
+      only.only_section = program.section;
+      Result<object::Object> section = object::read_object(*bytes, path.string(), only);
+      ASSERT_TRUE(section.ok()) << section.error().to_string();
+      const auto in_section = std::count_if(
+          whole->programs.begin(), whole->programs.end(),
+          [&](const object::Program& each) { return each.section == program.section; });
+      EXPECT_EQ(static_cast<std::ptrdiff_t>(section->programs.size()), in_section);
+      only.only_name = program.name;
+      Result<object::Object> one = object::read_object(*bytes, path.string(), only);
+      ASSERT_TRUE(one.ok()) << one.error().to_string();
+      ASSERT_EQ(one->programs.size(), 1U);
+      const object::Program& linked = one->programs[0];
+      EXPECT_EQ(linked.name, program.name);
+      EXPECT_EQ(linked.instructions, program.instructions);
+      EXPECT_EQ(linked.maps, program.maps);
+      EXPECT_EQ(linked.error.has_value(), program.error.has_value());
+      EXPECT_EQ(one->maps.size(), whole->maps.size());
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 5);
 }
 
 }  // namespace

@@ -101,7 +101,9 @@ int command_verify(Args& args) {
   if (!path) return report(usage_error("verify needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
 
-  Result<object::Object> object = read_object_file(*path, *selection);
+  // Only the selected programs are linked (one of Falco's 300 or Cilium's 40 loads in a
+  // fraction of the time).
+  Result<object::Object> object = read_object_file(*path, *selection, /*only_selected=*/true);
   if (!object) return report(object.error());
   std::vector<const object::Program*> selected;
   for (const object::Program& program : object->programs) {
@@ -110,8 +112,11 @@ int command_verify(Args& args) {
     selected.push_back(&program);
   }
   if (selected.empty()) {
+    // The error lists the object's programs: all of them this time.
+    Result<object::Object> whole = read_object_file(*path, *selection);
+    if (!whole) return report(whole.error());
     std::string programs;
-    for (const object::Program& program : object->programs) {
+    for (const object::Program& program : whole->programs) {
       programs += (programs.empty() ? "" : ", ") + program.section + "/" + program.name;
     }
     return report(make_error(

@@ -44,10 +44,14 @@ Result<ProgramSelection> parse_program_selection(Args& args) {
   return selection;
 }
 
-Result<object::Object> read_object_file(const std::string& path,
-                                        const ProgramSelection& selection) {
+Result<object::Object> read_object_file(const std::string& path, const ProgramSelection& selection,
+                                        bool only_selected) {
   Result<object::LoadObjectOptions> options = load_options(selection);
   if (!options) return std::move(options).error();
+  if (only_selected) {
+    options->only_section = selection.section;
+    options->only_name = selection.name;
+  }
   Result<std::vector<std::uint8_t>> bytes = read_file(path);
   if (!bytes) return std::move(bytes).error();
   return object::read_object(std::move(*bytes), path, *options);

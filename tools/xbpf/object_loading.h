@@ -24,8 +24,11 @@ struct ProgramSelection {
 // Reads `name FN`, `section S` and `--type T` (also `type T`) from `args`.
 Result<ProgramSelection> parse_program_selection(Args& args);
 
-// Reads `path` (an ELF object) with the type and extra entry `selection` gives.
-Result<object::Object> read_object_file(const std::string& path, const ProgramSelection& selection);
+// Reads `path` (an ELF object) with the type and extra entry `selection` gives. With
+// `only_selected`, the object's programs are only those the selection's section and name
+// match (faster on large objects, for commands that use no others).
+Result<object::Object> read_object_file(const std::string& path, const ProgramSelection& selection,
+                                        bool only_selected = false);
 
 // How a command runs its program: `engine E [image IMAGE]` and `--no-verify`.
 struct EngineChoice {
