@@ -229,7 +229,8 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
                                                program.name) == options.programs.end()) {
       continue;
     }
-    const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
+    const progtype::ProgramTypeInfo* type =
+        progtype::program_type_for(program.type, program.attach);
     if (type == nullptr) {
       return make_error(program.name + ": program type " +
                             std::to_string(static_cast<unsigned>(program.type)) +
