@@ -80,6 +80,8 @@ static const char* error_name(int error) {
     case EINVAL: return "EINVAL";
     case EBADF: return "EBADF";
     case ENOSYS: return "ENOSYS";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     default: return "OTHER";
   }
 }

@@ -35,10 +35,13 @@ bool runs_programs(SocketCall call, const SocketKind& kind, const SocketAddress&
 
 CallReply result_of(int error) { return error == 0 ? CallReply::ok() : CallReply::fail(error); }
 
-// What the helpers see of the call: the calling thread, and its socket.
+// What the helpers see of the call: the calling thread, and its socket. The program's view
+// of the socket (ctx->sk) follows what bpf_bind and bpf_setsockopt change, as in the kernel,
+// where it is the socket itself.
 class CallContext final : public runtime::CurrentTask, public runtime::ProgramSocket {
  public:
-  CallContext(platform::SupervisedCall& call, const SocketKind& kind) : call_(call), kind_(kind) {}
+  CallContext(platform::SupervisedCall& call, const SocketKind& kind, BpfSock& view)
+      : call_(call), kind_(kind), view_(view) {}
 
   std::uint64_t pid_tgid() override {
     return static_cast<std::uint64_t>(ids().tgid) << 32 | call_.thread_id();
@@ -56,10 +59,10 @@ class CallContext final : public runtime::CurrentTask, public runtime::ProgramSo
     copy.length =
         static_cast<std::uint32_t>(std::min<std::size_t>(address.size(), copy.bytes.size()));
     std::copy_n(address.begin(), copy.length, copy.bytes.begin());
-    return -call_.bind_from_program(copy);
+    return changed(call_.bind_from_program(copy));
   }
   long set_option(int level, int name, std::span<const std::uint8_t> value) override {
-    return -call_.set_option(level, name, value);
+    return changed(call_.set_option(level, name, value));
   }
   long get_option(int level, int name, std::span<std::uint8_t> value) override {
     std::uint32_t length = 0;
@@ -74,8 +77,13 @@ class CallContext final : public runtime::CurrentTask, public runtime::ProgramSo
     if (!ids_) ids_ = call_.task();
     return *ids_;
   }
+  long changed(int error) {
+    if (error == 0) view_ = socket_view(kind_, call_.state());
+    return -error;
+  }
   platform::SupervisedCall& call_;
   const SocketKind& kind_;
+  BpfSock& view_;
   std::optional<platform::TaskIds> ids_;
 };
 
@@ -97,7 +105,7 @@ CallReply Cgroup::handle(platform::SupervisedCall& call) {
 Verdict Cgroup::run_programs(const ProgramList& programs, platform::SupervisedCall& call,
                              const SocketKind& kind, BpfSockAddr& context) {
   BpfSock sock = socket_view(kind, call.state());
-  CallContext helpers(call, kind);
+  CallContext helpers(call, kind, sock);
   Verdict verdict = runner_.run(programs, context, &sock, &helpers, &helpers);
   if (verdict.fault) record_fault(*verdict.fault);
   return verdict;
