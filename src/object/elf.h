@@ -14,6 +14,7 @@
 namespace xbpf::object {
 
 inline constexpr std::uint16_t kMachineBpf = 247;  // EM_BPF
+inline constexpr std::uint16_t kMachineNone = 0;   // EM_NONE, as old LLVM wrote
 
 inline constexpr std::uint32_t kSectionProgbits = 1;  // SHT_PROGBITS
 inline constexpr std::uint32_t kSectionSymtab = 2;    // SHT_SYMTAB

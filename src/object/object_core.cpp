@@ -212,7 +212,7 @@ Status Loader::apply_core_relocations() {
                        "', which holds no functions",
                    ".BTF.ext");
     }
-    const Btf& btf = *object_.btf;
+    if (code->failure) continue;
     for (const CoreRelocation& relocation : ext.core) {
       const std::string kind(kind_name(relocation.kind));
       if (relocation.instruction >= code->at_slot.size() ||
@@ -222,55 +222,65 @@ Status Loader::apply_core_relocations() {
                          ", which is not the start of an instruction",
                      ".BTF.ext");
       }
-      const std::string where = describe_instruction(*code, relocation.instruction);
-      auto fail = [&](const std::string& message) {
-        return error("CO-RE relocation (" + kind + ", access '" + relocation.access + "') at " +
-                         where + ": " + message,
-                     ext.section);
-      };
-      const std::uint32_t root = btf.resolve(relocation.type);
-      const BtfType* root_type = btf.type(root);
-      if (relocation.kind != CoreKind::type_id_local &&
-          (root_type == nullptr || root_type->kind != BtfKind::struct_ ||
-           !is_core_known_struct(root_type->name))) {
-        std::string known;
-        for (const std::string_view name : core_known_structs()) {
-          known += (known.empty() ? "" : ", ") + std::string(name);
-        }
-        return fail("root type '" + btf.describe(relocation.type) +
-                    "' is not one of the uapi structs xbpf describes (" + known +
-                    "), so it cannot be resolved");
-      }
-      Result<std::uint64_t> value = core_local_value(btf, relocation);
-      if (!value) return fail(value.error().message);
-      isa::Instruction& insn =
-          code->instructions[static_cast<std::size_t>(code->at_slot[relocation.instruction])];
-      const isa::Form form = insn.info().form;
-      if (form == isa::Form::alu_imm) {
-        if (*value > UINT32_MAX) {
-          return fail("value " + std::to_string(*value) + " does not fit the instruction's imm");
-        }
-        insn.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value));
-      } else if (insn.op == isa::Op::lddw) {
-        insn.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value));
-        insn.next_imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value >> 32));
-      } else if (form == isa::Form::ldx || form == isa::Form::st || form == isa::Form::stx) {
-        if (relocation.kind == CoreKind::field_byte_offset) {
-          if (*value > INT16_MAX) {
-            return fail("offset " + std::to_string(*value) +
-                        " does not fit the instruction's 16-bit offset");
-          }
-          insn.off = static_cast<std::int16_t>(*value);
-        } else if (relocation.kind != CoreKind::field_byte_size) {
-          return fail("a " + kind + " relocation cannot patch a memory access (" +
-                      std::string(insn.info().name) + ")");
-        }
-        // field_byte_size on a load: the size is the compiled one (the layouts are the same).
-      } else {
-        return fail("cannot patch " + std::string(insn.info().name) +
-                    " (expected an ALU instruction with an immediate, lddw or a memory access)");
+      const auto index = static_cast<std::size_t>(code->at_slot[relocation.instruction]);
+      if (Status applied = apply_core_relocation(*code, index, relocation); !applied) {
+        fail_instruction(*code, index, std::move(applied).error());
       }
     }
+  }
+  return {};
+}
+
+Status Loader::apply_core_relocation(CodeSection& code, std::size_t index,
+                                     const CoreRelocation& relocation) {
+  const Btf& btf = *object_.btf;
+  const std::string kind(kind_name(relocation.kind));
+  const std::string where = describe_instruction(code, relocation.instruction);
+  auto fail = [&](const std::string& message) {
+    return error("CO-RE relocation (" + kind + ", access '" + relocation.access + "') at " + where +
+                     ": " + message,
+                 code.elf->name);
+  };
+  const std::uint32_t root = btf.resolve(relocation.type);
+  const BtfType* root_type = btf.type(root);
+  if (relocation.kind != CoreKind::type_id_local &&
+      (root_type == nullptr || root_type->kind != BtfKind::struct_ ||
+       !is_core_known_struct(root_type->name))) {
+    std::string known;
+    for (const std::string_view name : core_known_structs()) {
+      known += (known.empty() ? "" : ", ") + std::string(name);
+    }
+    return fail("root type '" + btf.describe(relocation.type) +
+                "' is not one of the uapi structs xbpf describes (" + known +
+                "), so it cannot be resolved");
+  }
+  Result<std::uint64_t> value = core_local_value(btf, relocation);
+  if (!value) return fail(value.error().message);
+  isa::Instruction& insn = code.instructions[index];
+  const isa::Form form = insn.info().form;
+  if (form == isa::Form::alu_imm) {
+    if (*value > UINT32_MAX) {
+      return fail("value " + std::to_string(*value) + " does not fit the instruction's imm");
+    }
+    insn.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value));
+  } else if (insn.op == isa::Op::lddw) {
+    insn.imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value));
+    insn.next_imm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value >> 32));
+  } else if (form == isa::Form::ldx || form == isa::Form::st || form == isa::Form::stx) {
+    if (relocation.kind == CoreKind::field_byte_offset) {
+      if (*value > INT16_MAX) {
+        return fail("offset " + std::to_string(*value) +
+                    " does not fit the instruction's 16-bit offset");
+      }
+      insn.off = static_cast<std::int16_t>(*value);
+    } else if (relocation.kind != CoreKind::field_byte_size) {
+      return fail("a " + kind + " relocation cannot patch a memory access (" +
+                  std::string(insn.info().name) + ")");
+    }
+    // field_byte_size on a load: the size is the compiled one (the layouts are the same).
+  } else {
+    return fail("cannot patch " + std::string(insn.info().name) +
+                " (expected an ALU instruction with an immediate, lddw or a memory access)");
   }
   return {};
 }
