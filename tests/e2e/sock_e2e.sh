@@ -54,10 +54,13 @@ cleanup() {
 }
 trap cleanup EXIT
 ip link set lo up || fail "ip link set lo up"
-# A route to nowhere: SYNs to 10.98.0.2 leave through a dummy device and are never answered.
+# A route to nowhere: SYNs to 10.98.0.2 leave through a veth pair whose other end has no
+# address (a permanent neighbour entry, so that no ARP failure ends the connect early), and
+# are never answered.
 blackhole=""
-if ip link add d0 type dummy 2>/dev/null; then
-  ip addr add 10.98.0.1/24 dev d0 && ip link set d0 up && blackhole=10.98.0.2
+if ip link add bh0 type veth peer name bh1 2>/dev/null; then
+  ip addr add 10.98.0.1/24 dev bh0 && ip link set bh0 up && ip link set bh1 up &&
+    ip neigh add 10.98.0.2 lladdr 02:00:00:00:98:02 dev bh0 nud permanent && blackhole=10.98.0.2
 fi
 
 # wait_for FILE TEXT: until FILE has a line containing TEXT (10 s at most).
@@ -206,7 +209,7 @@ if [ -n "$blackhole" ]; then
   expect "$work/midcall" "exiting while thread"
   expect "$work/midcall" "^gone"
 else
-  echo "   (no dummy device: EINPROGRESS, EINTR and exit-mid-call cases skipped)"
+  echo "   (no veth pair: the EINPROGRESS, EINTR and exit-mid-call cases are skipped)"
 fi
 
 echo "7. 2000 connects from 8 threads, 1000 in flight at once"

@@ -94,24 +94,44 @@ bool wanted(const RunArguments& run, const sock::SockHook& hook) {
   return false;
 }
 
-// Attaches the object's programs the arguments select, in the object's order.
+// The hook a program of the object goes to: its section's attach type, if the arguments
+// want it (nullptr: not attached). A cgroup_sock_addr program of an attach type xbpf does not
+// run is an error unless `attach TYPE` chose others.
+Result<const sock::SockHook*> hook_of(const RunArguments& run, const std::string& section,
+                                      const std::string& name) {
+  const std::optional<progtype::SectionMatch> match = progtype::program_type_for_section(section);
+  if (!match || match->type != progtype::ProgramType::cgroup_sock_addr) return nullptr;
+  const sock::SockHook* hook = sock::hook_for(match->attach);
+  if (hook == nullptr) {
+    if (!run.hooks.empty()) return nullptr;
+    return make_error(run.file + ": " + section + "/" + name +
+                      ": xbpf does not run this attach type (it runs " + sock::hook_names() +
+                      "); choose others with attach TYPE");
+  }
+  return wanted(run, *hook) ? hook : nullptr;
+}
+
+// Attaches the object's programs the arguments select, in the object's order. One of them
+// that did not load fails the run; the object's other programs do not matter.
 Status attach_programs(const RunArguments& run, const runtime::LoadedFile& loaded,
                        sock::Cgroup& cgroup) {
+  for (const runtime::ProgramFailure& failure : loaded.object->failures()) {
+    Result<const sock::SockHook*> hook = hook_of(run, failure.section, failure.name);
+    if (!hook) return std::move(hook).error();
+    if (*hook == nullptr) continue;
+    Error error = failure.error;
+    error.message = "program '" + failure.name + "' cannot be loaded: " + error.message;
+    return error;
+  }
   std::size_t attached = 0;
   std::vector<bool> found(sock::all_hooks().size(), false);
   for (const auto& program : loaded.object->programs()) {
-    if (program->type->type != progtype::ProgramType::cgroup_sock_addr) continue;
-    const sock::SockHook* hook = sock::hook_for(program->source->attach);
-    if (hook == nullptr) {
-      if (!run.hooks.empty()) continue;
-      return make_error(run.file + ": " + program->section + "/" + program->name +
-                        ": xbpf does not run this attach type (it runs " + sock::hook_names() +
-                        "); choose others with attach TYPE");
-    }
-    if (!wanted(run, *hook)) continue;
-    XBPF_TRY(cgroup.attach(loaded.object, *program, hook->attach, sock::kAllowMulti, nullptr,
+    Result<const sock::SockHook*> hook = hook_of(run, program->section, program->name);
+    if (!hook) return std::move(hook).error();
+    if (*hook == nullptr) continue;
+    XBPF_TRY(cgroup.attach(loaded.object, *program, (*hook)->attach, sock::kAllowMulti, nullptr,
                            choose_engine(run.engine, *program)));
-    found[static_cast<std::size_t>(hook - sock::all_hooks().data())] = true;
+    found[static_cast<std::size_t>(*hook - sock::all_hooks().data())] = true;
     ++attached;
   }
   for (const sock::SockHook* asked : run.hooks) {
@@ -158,7 +178,7 @@ int command_cgroup_run(Args& args) {
   }
   Result<RunArguments> run = parse_run(args);
   if (!run) return report(run.error());
-  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, run->engine);
+  Result<LoadedFile> loaded = load_object_file(run->file, ProgramSelection{}, run->engine);
   if (!loaded) return report_load_error(loaded.error());
   if (run->init_maps) {
     if (Status done = init_maps(*run->init_maps, *loaded->object); !done)
@@ -169,7 +189,7 @@ int command_cgroup_run(Args& args) {
   Result<std::unique_ptr<sock::Cgroup>> cgroup = sock::Cgroup::create(options);
   if (!cgroup) return report(cgroup.error(), kExitFailed);
   if (Status attached = attach_programs(*run, *loaded, **cgroup); !attached)
-    return report(attached.error());
+    return report_load_error(attached.error());
   std::fflush(stdout);
   Result<int> code = (*cgroup)->run(run->command);
   if (!code) return report(code.error(), kExitFailed);
