@@ -31,7 +31,8 @@
 //                                    failed M"
 //   bench connect|bind ADDR PORT COUNT THREADS
 //                                    COUNT calls per thread: "median_ns N p90_ns N
-//                                    calls_per_s N" (connect: to a listener in this process)
+//                                    calls_per_s N" (connect: thread i to a listener of its
+//                                    own at PORT + i, in this process; bind: to port 0)
 //   sockopts ADDR PORT               connect, then print SO_MARK, SO_COOKIE and
 //                                    SO_NETNS_COOKIE of the socket and its local address
 //   io_uring                         io_uring_setup: "io_uring ok" or "error NAME"
@@ -491,30 +492,40 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+// Each thread connects to a listener of its own (PORT + thread) and accepts the connection
+// itself, so that no acceptor thread competes with the connecting ones for the CPUs.
 static void* bench_thread(void* which) {
-  uint64_t* samples = bench_samples + (size_t)(intptr_t)which * (size_t)bench_count;
+  const int index = (int)(intptr_t)which;
+  uint64_t* samples = bench_samples + (size_t)index * (size_t)bench_count;
+  struct sockaddr_storage address = target;
+  int listener = -1;
+  if (bench_bind) {
+    ((struct sockaddr_in*)&address)->sin_port = 0;
+  } else {
+    const uint16_t port = (uint16_t)(ntohs(((struct sockaddr_in*)&target)->sin_port) + index);
+    ((struct sockaddr_in*)&address)->sin_port = htons(port);
+    char text[16];
+    snprintf(text, sizeof text, "%u", port);
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &((struct sockaddr_in*)&target)->sin_addr, ip, sizeof ip);
+    listener = listen_on(ip, text);
+  }
   atomic_fetch_add(&bench_ready, 1);
   while (!atomic_load(&bench_go)) sched_yield();
-  struct sockaddr_storage any = target;
-  if (bench_bind) ((struct sockaddr_in*)&any)->sin_port = 0;
   for (int i = 0; i < bench_count; ++i) {
     const int fd = socket(target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const uint64_t start = now_ns();
-    const int done = bench_bind ? bind(fd, (struct sockaddr*)&any, target_length)
-                                : connect(fd, (struct sockaddr*)&target, target_length);
+    const int done = bench_bind ? bind(fd, (struct sockaddr*)&address, target_length)
+                                : connect(fd, (struct sockaddr*)&address, target_length);
     samples[i] = now_ns() - start;
     if (done != 0) die(bench_bind ? "bind" : "connect");
+    if (listener >= 0) {
+      const int peer = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      if (peer >= 0) close(peer);
+    }
     close(fd);
   }
   return NULL;
-}
-
-static void* accept_forever(void* listener) {
-  for (;;) {
-    const int client = accept4((int)(intptr_t)listener, NULL, NULL, SOCK_CLOEXEC);
-    if (client < 0) return NULL;
-    close(client);
-  }
 }
 
 static int compare_u64(const void* a, const void* b) {
@@ -528,10 +539,6 @@ static int bench(int argc, char** argv) {
   target_length = parse_address(argv[3], argv[4], 0, &target);
   bench_count = atoi(argv[5]);
   const int threads = atoi(argv[6]);
-  if (!bench_bind) {
-    pthread_t acceptor;
-    pthread_create(&acceptor, NULL, accept_forever, (void*)(intptr_t)listen_on(argv[3], argv[4]));
-  }
   bench_samples = calloc((size_t)threads * (size_t)bench_count, sizeof *bench_samples);
   pthread_t* ids = calloc((size_t)threads, sizeof *ids);
   for (int i = 0; i < threads; ++i) pthread_create(&ids[i], NULL, bench_thread, (void*)(intptr_t)i);

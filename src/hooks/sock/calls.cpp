@@ -40,7 +40,7 @@ CallReply result_of(int error) { return error == 0 ? CallReply::ok() : CallReply
 // where it is the socket itself.
 class CallContext final : public runtime::CurrentTask, public runtime::ProgramSocket {
  public:
-  CallContext(platform::SupervisedCall& call, const SocketKind& kind, BpfSock& view)
+  CallContext(platform::SupervisedCall& call, const SocketKind& kind, BpfSock* view)
       : call_(call), kind_(kind), view_(view) {}
 
   std::uint64_t pid_tgid() override {
@@ -78,12 +78,12 @@ class CallContext final : public runtime::CurrentTask, public runtime::ProgramSo
     return *ids_;
   }
   long changed(int error) {
-    if (error == 0) view_ = socket_view(kind_, call_.state());
+    if (error == 0 && view_ != nullptr) *view_ = socket_view(kind_, call_.state());
     return -error;
   }
   platform::SupervisedCall& call_;
   const SocketKind& kind_;
-  BpfSock& view_;
+  BpfSock* view_;
   std::optional<platform::TaskIds> ids_;
 };
 
@@ -104,8 +104,12 @@ CallReply Cgroup::handle(platform::SupervisedCall& call) {
 
 Verdict Cgroup::run_programs(const ProgramList& programs, platform::SupervisedCall& call,
                              const SocketKind& kind, BpfSockAddr& context) {
-  BpfSock sock = socket_view(kind, call.state());
-  CallContext helpers(call, kind, sock);
+  // ctx->sk points to a struct bpf_sock of the socket, looked at only for the programs that
+  // read it (six system calls).
+  BpfSock sock{};
+  const bool view = reads_socket(programs);
+  if (view) sock = socket_view(kind, call.state());
+  CallContext helpers(call, kind, view ? &sock : nullptr);
   Verdict verdict = runner_.run(programs, context, &sock, &helpers, &helpers);
   if (verdict.fault) record_fault(*verdict.fault);
   return verdict;

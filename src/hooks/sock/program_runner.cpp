@@ -17,6 +17,15 @@ struct ProgramRunner::Cpu {
   runtime::RunContext run;
 };
 
+bool reads_socket(const ProgramList& programs) {
+  constexpr std::uint32_t kSkOffset = offsetof(BpfSockAddr, sk);
+  for (const AttachedProgram& attached : programs) {
+    const auto& fields = attached.program->context_fields_read;
+    if (!fields || fields->count(kSkOffset) != 0) return true;
+  }
+  return false;
+}
+
 ProgramRunner::ProgramRunner(unsigned cpus) {
   for (unsigned i = 0; i < std::max(cpus, 1U); ++i) {
     cpus_.push_back(std::make_unique<Cpu>());

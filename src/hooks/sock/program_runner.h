@@ -23,6 +23,11 @@ struct AttachedProgram {
 };
 using ProgramList = std::vector<AttachedProgram>;
 
+// Whether one of `programs` may read bpf_sock_addr.sk (so the call's socket must be looked
+// at to fill the struct bpf_sock it points to): the verifier says which fields a program
+// reads; an unverified program may read any.
+bool reads_socket(const ProgramList& programs);
+
 // What the programs decided: the call's result so far (0, or a negative errno: -EPERM when a
 // program returned 0, or what bpf_set_retval set), the flags of bind hooks (bit 0 of r0 >> 1:
 // no port privilege check), and the first run-time fault (a program that faults refuses).
