@@ -400,10 +400,10 @@ TEST(Object, RefusesCoreRelocationsAgainstOtherStructs) {
   editor.replace(".BTF", std::string_view("__sk_buff\0", 10), std::string_view("task_strc\0", 10));
   EXPECT_THAT(load_error(editor.bytes()),
               HasSubstr("bad.o: section tc: CO-RE relocation (field_byte_offset, access '0:0') at "
-                        "insn 1 of tc/core_skb: root type 'struct task_strc' is not one of the "
-                        "uapi structs xbpf describes (xdp_md, __sk_buff,"));
-  EXPECT_TRUE(is_core_known_struct("bpf_sock_addr"));
-  EXPECT_FALSE(is_core_known_struct("task_struct"));
+                        "insn 1 of tc/core_skb: struct task_strc is not a type xbpf describes "
+                        "(packet headers such as ethhdr,"));
+  EXPECT_TRUE(is_core_known_type("bpf_sock_addr"));
+  EXPECT_FALSE(is_core_known_type("task_struct"));
 }
 
 TEST(Object, ComputesCoreValuesFromTheLocalBtf) {
