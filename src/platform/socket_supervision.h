@@ -73,6 +73,32 @@ struct CallReply {
   static CallReply in_kernel() { return {Kind::kernel, 0, 0}; }
 };
 
+// One message of a send (sendto, sendmsg, sendmmsg) or a receive (recvfrom, recvmsg,
+// recvmmsg) that the supervisor carries out, as the socket hooks see it.
+struct Datagram {
+  // Send: the destination (length 0: none given). Receive: the source the process is told.
+  SocketAddress name;
+  // Send, without a name: the socket's peer (length 0: not connected).
+  SocketAddress peer;
+  std::uint64_t length = 0;  // payload bytes
+  int flags = 0;             // the call's MSG_* flags
+  bool control = false;      // send: the message has control messages
+  // Send: the source address the kernel would take before the programs run, when a control
+  // message gives it (IP_PKTINFO's ipi_spec_dst: source_family AF_INET, 4 bytes; IPV6_PKTINFO's
+  // ipi6_addr: AF_INET6, 16 bytes; network order); source_family 0 without one (the socket's
+  // bound address applies). A decision that changes it sets source_changed and the family,
+  // and the message goes with that control message set.
+  int source_family = 0;
+  std::array<std::uint8_t, 16> source{};
+  bool source_changed = false;
+};
+
+// Decides one message of a send, possibly rewriting its name and source: 0 sends it, an errno
+// fails it (and, in sendmmsg, ends the call there).
+using SendDecision = std::function<int(Datagram&)>;
+// Rewrites the name of one received message before the process sees it.
+using ReceiveRewrite = std::function<void(Datagram&)>;
+
 // One intercepted call, while the supervisor handles it. Operations return 0 or a Linux
 // errno. The socket is the supervisor's own descriptor of the process's socket: what the
 // supervisor does with it, the process's socket does.
@@ -101,6 +127,17 @@ class SupervisedCall {
   // written back to the process as the call returns it.
   virtual int socket_name(SocketAddress* address) = 0;
   virtual int return_socket_name(const SocketAddress& address) = 0;
+  // sendto, sendmsg, sendmmsg (after open_socket): each message read from the process once,
+  // decided, and sent by the supervisor (the process's credentials where they matter;
+  // SCM_RIGHTS descriptors taken from the process); the call's result as the kernel gives it
+  // (bytes, or messages for sendmmsg).
+  virtual CallReply send(const SendDecision& decide) = 0;
+  // recvfrom, recvmsg, recvmmsg: the datagrams received by the supervisor, each name passed
+  // to `rewrite`, then written to the process with the data and control messages. The kernel
+  // carries out a receive that asks for no name (or for the error queue) itself.
+  virtual CallReply receive(const ReceiveRewrite& rewrite) = 0;
+  // The socket's own address (getsockname), length 0 when it has none.
+  virtual SocketAddress local_address() = 0;
 
   // For the programs' helpers, on the same socket.
   virtual int bind_from_program(const SocketAddress& address) = 0;  // bpf_bind

@@ -62,78 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sock_common.h"
+
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif
-
-static const char* error_name(int error) {
-  switch (error) {
-    case 0: return "0";
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case EINTR: return "EINTR";
-    case EINPROGRESS: return "EINPROGRESS";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case ENETUNREACH: return "ENETUNREACH";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case ENOSYS: return "ENOSYS";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    default: return "OTHER";
-  }
-}
-
-static void die(const char* what) {
-  printf("fatal %s %s\n", what, error_name(errno));
-  exit(2);
-}
-
-// ADDR PORT as a sockaddr: IPv4 or IPv6 text; with `inet6`, IPv4 as ::ffff:a.b.c.d.
-static socklen_t parse_address(const char* text, const char* port, int inet6,
-                               struct sockaddr_storage* out) {
-  memset(out, 0, sizeof *out);
-  struct sockaddr_in* in4 = (struct sockaddr_in*)out;
-  struct sockaddr_in6* in6 = (struct sockaddr_in6*)out;
-  struct in_addr v4;
-  if (inet_pton(AF_INET, text, &v4) == 1 && !inet6) {
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)atoi(port));
-    in4->sin_addr = v4;
-    return sizeof *in4;
-  }
-  in6->sin6_family = AF_INET6;
-  in6->sin6_port = htons((uint16_t)atoi(port));
-  if (inet_pton(AF_INET, text, &v4) == 1) {
-    in6->sin6_addr.s6_addr[10] = 0xff;
-    in6->sin6_addr.s6_addr[11] = 0xff;
-    memcpy(&in6->sin6_addr.s6_addr[12], &v4, 4);
-  } else if (inet_pton(AF_INET6, text, &in6->sin6_addr) != 1) {
-    fprintf(stderr, "not an address: %s\n", text);
-    exit(2);
-  }
-  return sizeof *in6;
-}
-
-static const char* address_text(const struct sockaddr_storage* address, char* out, size_t size) {
-  char ip[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (address->ss_family == AF_INET) {
-    const struct sockaddr_in* in4 = (const struct sockaddr_in*)address;
-    inet_ntop(AF_INET, &in4->sin_addr, ip, sizeof ip);
-    port = ntohs(in4->sin_port);
-    snprintf(out, size, "%s:%u", ip, port);
-  } else {
-    const struct sockaddr_in6* in6 = (const struct sockaddr_in6*)address;
-    inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
-    port = ntohs(in6->sin6_port);
-    snprintf(out, size, "[%s]:%u", ip, port);
-  }
-  return out;
-}
 
 static int listen_on(const char* addr, const char* port) {
   struct sockaddr_storage address;

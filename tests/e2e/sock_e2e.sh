@@ -15,6 +15,9 @@
 #   - the helpers (bpf_bind, bpf_setsockopt, cookies, the caller's identity) and
 #     getpeername rewrites; io_uring and TCP Fast Open refused; AF_UNIX sockets keep working;
 #     a static binary is supervised; Cilium's bpf_sock.o runs when ../shared has it;
+#   - UDP (sendmsg4/6, recvmsg4/6): sends refused, sent to a backend, from another source;
+#     the backend's answers seem to come from the service; sendto, sendmsg, sendmmsg and their
+#     receives; a thread flipping the message's port cannot get a datagram past a refusal;
 #   - the programs' maps count every decision; bad programs and bad command lines are refused.
 # Every wait is for a condition (a line in a file, a socket gone), 10 s at most.
 # Usage: sock_e2e.sh BUILD_DIR. Exit 77 (skipped, with the reason) where it cannot run.
@@ -22,6 +25,7 @@ set -u
 build=$1
 xbpf=$build/bin/xbpf
 app=$build/bin/sock_app
+udp_app=$build/bin/sock_udp_app
 static_app=$build/bin/sock_app_static
 programs=$build/tests/programs
 policy=$programs/sock_policy.v2.o
@@ -269,7 +273,60 @@ else
   echo "   ($cilium not found: skipped)"
 fi
 
-echo "12. bad programs and bad command lines are refused"
+echo "12. UDP: sends refused and redirected, answers from the service (sendmsg, recvmsg)"
+udp=$programs/sock_udp.v2.o
+start udp_backend "$udp_app" serve 127.0.0.1 9053
+start udp_backend6 "$udp_app" serve ::1 9053
+start udp_source "$udp_app" serve 127.0.0.1 9054
+run udp "$udp" -- sh -c "
+  $udp_app send 127.0.0.1 7 no sendto; $udp_app send 10.9.9.9 53 one sendto;
+  $udp_app send 10.9.9.9 53 two sendmsg; $udp_app send 10.9.9.9 53 three sendmmsg;
+  $udp_app send 10.9.9.9 53 four mixed; $udp_app send 127.0.0.1 9054 five sendmsg"
+expect "$work/udp" "error EPERM"
+expect "$work/udp" "reply 10.9.9.9:53 echo one"
+expect "$work/udp" "reply 10.9.9.9:53 echo two"
+expect "$work/udp" "reply 10.9.9.9:53 echo three-1"
+expect "$work/udp" "reply 10.9.9.9:53 echo three-2"
+expect "$work/udp" "sent 1"
+expect "$work/udp" "reply 10.9.9.9:53 echo four"
+expect "$work/udp" "reply 127.0.0.1:9054 echo five"
+wait_for "$work/udp_backend" "received 127.0.0.1:.* four"
+wait_for "$work/udp_source" "received 127.0.0.2:.* five"
+expect_count "sendmsg4 refused" "$(count udp counts 1)" 2
+expect_count "sendmsg4 rewritten" "$(count udp counts 2)" 6
+expect_count "recvmsg4 rewritten" "$(count udp counts 8)" 5
+expect_count "msg_src_ip4 of an unbound socket" "$(count udp source 0)" 0
+run udp6 "$udp" -- sh -c "
+  $udp_app send ::1 7 no sendto; $udp_app send fd00::9 53 six sendmsg;
+  $udp_app send 10.9.9.9 53 seven sendto inet6"
+expect "$work/udp6" "error EPERM"
+expect "$work/udp6" "reply \[fd00::9\]:53 echo six"
+expect "$work/udp6" "reply \[::ffff:10.9.9.9\]:53 echo seven"
+wait_for "$work/udp_backend6" "received \[::1\]:.* six"
+expect_count "sendmsg6 refused" "$(count udp6 counts 5)" 1
+expect_count "sendmsg6 rewritten" "$(count udp6 counts 6)" 1
+expect_count "sendmsg4 rewritten (mapped)" "$(count udp6 counts 2)" 1
+expect_count "recvmsg6 rewritten" "$(count udp6 counts 9)" 2
+# Other sends, which the supervisor carries out too while sends are intercepted (from a
+# process of two threads).
+run udp_others "$udp" -- sh -c "
+  $udp_app stream 3000000; $udp_app rights; $udp_app pipe; $udp_app zerocopy"
+expect "$work/udp_others" "stream sent 3000000 received 3000000 same yes"
+expect "$work/udp_others" "rights ok"
+expect "$work/udp_others" "pipe E[A-Z]* sigpipe 1"
+expect "$work/udp_others" "zerocopy EOPNOTSUPP"
+"$udp_app" race 9301 7 2000 >"$work/udp_race_free" 2>&1
+denied_free=$(sed -n 's/.*denied_received \([0-9]*\).*/\1/p' "$work/udp_race_free")
+[ "${denied_free:-0}" -gt 0 ] || fail "without supervision the race should reach port 7: $(cat "$work/udp_race_free")"
+run udp_race "$udp" -- "$udp_app" race 9302 7 2000
+expect "$work/udp_race" "denied_received 0$"
+sent=$(sed -n 's/^sent \([0-9]*\) refused.*/\1/p' "$work/udp_race")
+refused=$(sed -n 's/^sent [0-9]* refused \([0-9]*\).*/\1/p' "$work/udp_race")
+[ "$refused" -gt 0 ] && [ "$sent" -gt 0 ] || fail "the race should both send and be refused: $(cat "$work/udp_race")"
+expect_count "sendmsg4 refused (race)" "$(count udp_race counts 1)" "$refused"
+expect_count "sendmsg4 allowed (race and its end mark)" "$(count udp_race counts 0)" $((sent + 1))
+
+echo "13. bad programs and bad command lines are refused"
 unsafe=$build/tests/verifier/unsafe
 if [ -f "$unsafe/sock_addr_ip4_in_connect6.o" ]; then
   run badctx "$unsafe/sock_addr_ip4_in_connect6.o" -- true

@@ -21,8 +21,9 @@ constexpr const char* kRunHelp =
 Runs COMMAND with the object's cgroup_sock_addr programs attached to it as to a cgroup: the
 command and every process it starts, however (threads, fork, exec, static and Go binaries),
 are supervised (seccomp user notification; no privileges needed). For each bind, connect,
-getsockname and getpeername of their IPv4 and IPv6 sockets, the programs attached for it run
-on a struct bpf_sock_addr, in the object's order:
+getsockname and getpeername of their IPv4 and IPv6 sockets, and each UDP send and receive
+with an address, the programs attached for it run on a struct bpf_sock_addr, in the object's
+order:
 
   bind4, bind6            (cgroup/bind4, cgroup/bind6) return 0 to refuse (EPERM), 1 to
                           allow, 3 to allow without the port privilege check; may rewrite
@@ -31,6 +32,9 @@ on a struct bpf_sock_addr, in the object's order:
                           address (a connect to a service goes to a backend)
   getsockname4/6, getpeername4/6
                           return 1; may rewrite the address the process is told
+  sendmsg4, sendmsg6      (cgroup/sendmsg4, cgroup/sendmsg6) a UDP send: return 0 or 1; may
+                          rewrite the destination and the source (msg_src_ip4/6)
+  recvmsg4, recvmsg6      return 1; may rewrite the source a UDP receive tells
 
 The call is then carried out by the supervisor on the process's own socket with the
 programs' copy of the address; its result is the call's. Other sockets' calls (AF_UNIX, ...)

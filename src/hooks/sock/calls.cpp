@@ -13,8 +13,6 @@ using platform::SocketAddress;
 using platform::SocketCall;
 using platform::SocketKind;
 
-bool inet(const SocketKind& kind) { return kind.family == kAfInet || kind.family == kAfInet6; }
-
 // Whether the kernel runs the hook's programs for this call: the sockets whose protocol has
 // a bind or pre_connect step (TCP, MPTCP, UDP, UDP-Lite, ICMP echo; not raw sockets), with
 // an address long enough for the socket's family; a connect to AF_UNSPEC (a disconnect) runs
@@ -96,8 +94,8 @@ CallReply Cgroup::handle(platform::SupervisedCall& call) {
     case SocketCall::connect: return address_call(call);
     case SocketCall::getsockname:
     case SocketCall::getpeername: return name_call(call);
-    case SocketCall::sendmsg:
-    case SocketCall::recvmsg: break;
+    case SocketCall::sendmsg: return send_call(call);
+    case SocketCall::recvmsg: return receive_call(call);
   }
   return CallReply::fail(static_cast<int>(linux_abi::kEOPNOTSUPP));
 }
@@ -123,7 +121,7 @@ CallReply Cgroup::address_call(platform::SupervisedCall& call) {
   SocketAddress address;
   if (int error = call.read_address(&address)) return CallReply::fail(error);
   const bool binding = call.call() == SocketCall::bind;
-  if (!inet(kind)) {
+  if (!is_inet(kind)) {
     // No program looks at these; the kernel may do the call itself if nothing can swap
     // another socket in under the descriptor meanwhile.
     if (call.kernel_may_continue()) return CallReply::in_kernel();
@@ -155,7 +153,7 @@ CallReply Cgroup::address_call(platform::SupervisedCall& call) {
 CallReply Cgroup::name_call(platform::SupervisedCall& call) {
   SocketKind kind;
   if (int error = call.open_socket(&kind)) return CallReply::fail(error);
-  if (!inet(kind)) return CallReply::in_kernel();
+  if (!is_inet(kind)) return CallReply::in_kernel();
   SocketAddress address;
   if (int error = call.socket_name(&address)) return CallReply::fail(error);
   const SockHook* hook = hook_for(call.call(), kind.family);

@@ -1,11 +1,12 @@
 // A "cgroup" of the socket hooks (docs/sock.md): the processes started through it and all
 // their descendants, supervised (platform/socket_supervision.h), with cgroup_sock_addr
 // programs attached to it as to a Linux cgroup. For each bind, connect, getsockname and
-// getpeername of an AF_INET or AF_INET6 socket of those processes, the programs attached for
-// that call run in attach order on a struct bpf_sock_addr; a refusal fails the call with
-// EPERM (or the errno bpf_set_retval gave); otherwise the supervisor carries the call out on
-// the process's socket with the program's copy of the address, so that rewrites take effect
-// and no thread of the process can change the address after the programs saw it.
+// getpeername of an AF_INET or AF_INET6 socket of those processes, and each UDP send and
+// receive with an address, the programs attached for that call run in attach order on a
+// struct bpf_sock_addr; a refusal fails the call with EPERM (or the errno bpf_set_retval
+// gave); otherwise the supervisor carries the call out on the process's socket with the
+// program's copy of the address, so that rewrites take effect and no thread of the process
+// can change the address after the programs saw it.
 //
 // `xbpf cgroup run` is one; the libbpf-compatible library's bpf_prog_attach and
 // bpf_program__attach_cgroup attach through attach() and detach().
@@ -92,6 +93,11 @@ class Cgroup {
   platform::CallReply handle(platform::SupervisedCall& call);
   platform::CallReply address_call(platform::SupervisedCall& call);
   platform::CallReply name_call(platform::SupervisedCall& call);
+  // datagrams.cpp
+  platform::CallReply send_call(platform::SupervisedCall& call);
+  platform::CallReply receive_call(platform::SupervisedCall& call);
+  int decide_send(platform::SupervisedCall& call, const platform::SocketKind& kind,
+                  platform::Datagram& datagram);
   std::shared_ptr<const ProgramList> programs(const SockHook& hook) const;
   Verdict run_programs(const ProgramList& programs, platform::SupervisedCall& call,
                        const platform::SocketKind& kind, BpfSockAddr& context);

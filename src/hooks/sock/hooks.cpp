@@ -17,6 +17,10 @@ constexpr SockHook kHooks[] = {
     {"getpeername6", A::cgroup_inet6_getpeername, C::getpeername, kAfInet6, false},
     {"getsockname4", A::cgroup_inet4_getsockname, C::getsockname, kAfInet, false},
     {"getsockname6", A::cgroup_inet6_getsockname, C::getsockname, kAfInet6, false},
+    {"sendmsg4", A::cgroup_udp4_sendmsg, C::sendmsg, kAfInet, true},
+    {"sendmsg6", A::cgroup_udp6_sendmsg, C::sendmsg, kAfInet6, true},
+    {"recvmsg4", A::cgroup_udp4_recvmsg, C::recvmsg, kAfInet, false},
+    {"recvmsg6", A::cgroup_udp6_recvmsg, C::recvmsg, kAfInet6, false},
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ struct SockHook {
   std::string_view name;  // bpftool's ATTACH_TYPE ("connect4"), and libbpf's section suffix
   progtype::AttachType attach;
   platform::SocketCall call;
-  int family;       // the socket's: AF_INET or AF_INET6
+  int family;       // AF_INET or AF_INET6: the socket's (sendmsg: the destination's)
   bool can_refuse;  // a program may make the call fail (return 0, bpf_set_retval)
 };
 

@@ -22,16 +22,42 @@ void copy_out(const platform::SocketAddress& address, std::size_t offset, void* 
                 std::min<std::size_t>(size, address.length - offset));
 }
 
+constexpr std::uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+bool is_v4_mapped(const std::uint8_t* ip6) {
+  return std::memcmp(ip6, kMappedPrefix, sizeof kMappedPrefix) == 0;
+}
+
+}  // namespace
+
 int family_of(const platform::SocketAddress& address) {
   return address.length >= 2 ? address.bytes[0] | address.bytes[1] << 8 : kAfUnspec;
 }
 
-bool is_v4_mapped(const std::uint8_t* ip6) {
-  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  return std::memcmp(ip6, kPrefix, sizeof kPrefix) == 0;
+bool is_v4_mapped(const platform::SocketAddress& address) {
+  return family_of(address) == kAfInet6 && address.length >= kSockaddrIn6MinLength &&
+         is_v4_mapped(address.bytes.data() + kIp6Offset);
 }
 
-}  // namespace
+platform::SocketAddress ipv4_of_mapped(const platform::SocketAddress& ipv6) {
+  platform::SocketAddress ipv4;
+  ipv4.length = kSockaddrInLength;
+  ipv4.bytes[0] = kAfInet;
+  std::memcpy(ipv4.bytes.data() + kPortOffset, ipv6.bytes.data() + kPortOffset, 2);
+  std::memcpy(ipv4.bytes.data() + kIp4Offset, ipv6.bytes.data() + kIp6Offset + 12, 4);
+  return ipv4;
+}
+
+void put_mapped(const platform::SocketAddress& ipv4, platform::SocketAddress& ipv6) {
+  if (ipv6.length < kSockaddrIn6MinLength) {
+    ipv6 = {};
+    ipv6.length = kSockaddrIn6MinLength;
+    ipv6.bytes[0] = kAfInet6;
+  }
+  std::memcpy(ipv6.bytes.data() + kPortOffset, ipv4.bytes.data() + kPortOffset, 2);
+  std::memcpy(ipv6.bytes.data() + kIp6Offset, kMappedPrefix, sizeof kMappedPrefix);
+  std::memcpy(ipv6.bytes.data() + kIp6Offset + 12, ipv4.bytes.data() + kIp4Offset, 4);
+}
 
 void fill_context(BpfSockAddr& context, const platform::SocketAddress& address,
                   const platform::SocketKind& kind) {

@@ -23,6 +23,7 @@ inline constexpr int kIpprotoUdp = 17;
 inline constexpr int kIpprotoIcmpv6 = 58;
 inline constexpr int kIpprotoUdplite = 136;
 inline constexpr int kIpprotoMptcp = 262;
+inline constexpr int kMsgOob = 1;  // MSG_OOB
 // sizeof(struct sockaddr_in); SIN6_LEN_RFC2133, the shortest struct sockaddr_in6 Linux takes.
 inline constexpr std::uint32_t kSockaddrInLength = 16;
 inline constexpr std::uint32_t kSockaddrIn6MinLength = 24;
@@ -79,6 +80,19 @@ bool apply_context(const BpfSockAddr& context, bool ipv6_hook, platform::SocketA
 
 // struct bpf_sock as it shows a socket.
 BpfSock socket_view(const platform::SocketKind& kind, const platform::SocketState& state);
+
+inline bool is_inet(const platform::SocketKind& kind) {
+  return kind.family == kAfInet || kind.family == kAfInet6;
+}
+
+// The family a struct sockaddr says it is (AF_UNSPEC when too short to say).
+int family_of(const platform::SocketAddress& address);
+// A struct sockaddr_in6 holding an IPv4-mapped address (::ffff:a.b.c.d).
+bool is_v4_mapped(const platform::SocketAddress& address);
+// The struct sockaddr_in of such an address (its IPv4 part and port), and back: the port and
+// IPv4 address of `ipv4` put into `ipv6` as a mapped address.
+platform::SocketAddress ipv4_of_mapped(const platform::SocketAddress& ipv6);
+void put_mapped(const platform::SocketAddress& ipv4, platform::SocketAddress& ipv6);
 
 // "10.0.0.1:80", "[::1]:443" (for messages).
 std::string address_text(const platform::SocketAddress& address);
