@@ -388,7 +388,8 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
     const LoadedMap* holder = loaded->map_at(i);
     if (holder == nullptr) continue;  // could not be created (map_failures)
-    for (const auto& [slot, name] : source.maps[i].initial_references) {
+    for (const auto& [slot, named] : source.maps[i].initial_references) {
+      const std::string& name = named;  // (clang 14: lambdas cannot capture bindings)
       std::uint32_t id = 0;
       if (const LoadedProgram* program = loaded->find_program(name)) {
         id = program->id;

@@ -7,7 +7,7 @@
 static __attribute__((noinline)) int twice(int value) { return value * 2; }
 
 __attribute__((section("raw_tracepoint/filler/first"), used)) static int first_filler(void* ctx) {
-  return twice((int)(long)ctx);
+  return twice((int)((unsigned long long*)ctx)[0]);  // args[0] of the tracepoint
 }
 
 __attribute__((section("raw_tracepoint/filler/second"), used)) static int second_filler(void* ctx) {
