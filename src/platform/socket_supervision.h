@@ -148,7 +148,8 @@ class SupervisedCall {
   virtual std::uint64_t netns_cookie() = 0;  // SO_NETNS_COOKIE of the socket's namespace
   virtual SocketState state() = 0;
 
-  // The calling thread.
+  // The calling thread: its process, its ids.
+  virtual std::uint32_t process_id() = 0;
   virtual TaskIds task() = 0;
   virtual std::string comm() = 0;
   virtual std::uint64_t cgroup_id() = 0;

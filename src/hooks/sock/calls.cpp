@@ -42,7 +42,7 @@ class CallContext final : public runtime::CurrentTask, public runtime::ProgramSo
       : call_(call), kind_(kind), view_(view) {}
 
   std::uint64_t pid_tgid() override {
-    return static_cast<std::uint64_t>(ids().tgid) << 32 | call_.thread_id();
+    return static_cast<std::uint64_t>(call_.process_id()) << 32 | call_.thread_id();
   }
   std::uint64_t uid_gid() override {
     return static_cast<std::uint64_t>(ids().gid) << 32 | ids().uid;
