@@ -11,10 +11,12 @@
 //                                    PEER" (getpeername) and the line the server sends, or
 //                                    "error NAME"
 //   bind ADDR PORT                   bind, print "bound LOCAL" (getsockname) or "error NAME"
-//   race ALLOWED DENIED COUNT        COUNT connects to 127.0.0.1 while another thread flips
-//                                    the port in the address between ALLOWED and DENIED;
-//                                    print what connected where ("denied_accepts N" must be
-//                                    0 under a policy refusing DENIED)
+//   race ALLOWED DENIED COUNT        rounds of COUNT connects to 127.0.0.1 while another
+//                                    thread flips the port in the address between ALLOWED
+//                                    and DENIED, until one connected and one to DENIED was
+//                                    refused or accepted (60 s at most); print what connected
+//                                    where ("denied_accepts N" must be 0 under a policy
+//                                    refusing DENIED)
 //   forkserver PORT COUNT            serve COUNT connections, each in a child (half of them
 //                                    exec'd again as "probe") that tries connect 127.0.0.1:7
 //                                    and bind 127.0.0.1:9 and sends the results to the client
@@ -152,22 +154,6 @@ static int bind_command(int argc, char** argv) {
 
 // ---- race: a thread rewrites the address while connects use it ----
 
-static struct sockaddr_in race_address;
-static atomic_int race_stop;
-static uint16_t race_ports[2];
-
-static void* flip_port(void* unused) {
-  (void)unused;
-  while (!atomic_load_explicit(&race_stop, memory_order_relaxed)) {
-    // Volatile stores, so that each value sits in memory for some time.
-    *(volatile uint16_t*)&race_address.sin_port = race_ports[0];
-    for (int i = 0; i < 50; ++i) __asm__ volatile("" ::: "memory");
-    *(volatile uint16_t*)&race_address.sin_port = race_ports[1];
-    for (int i = 0; i < 50; ++i) __asm__ volatile("" ::: "memory");
-  }
-  return NULL;
-}
-
 static atomic_int accepted[2];
 static int race_listeners[2];
 
@@ -186,33 +172,40 @@ static int race(int argc, char** argv) {
   const int count = atoi(argv[4]);
   race_listeners[0] = listen_on("127.0.0.1", argv[2]);
   race_listeners[1] = listen_on("127.0.0.1", argv[3]);
-  race_ports[0] = htons((uint16_t)atoi(argv[2]));
-  race_ports[1] = htons((uint16_t)atoi(argv[3]));
-  race_address.sin_family = AF_INET;
-  race_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  race_address.sin_port = race_ports[1];
-  pthread_t threads[3];
+  static struct sockaddr_in address;
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  struct port_flipper flipper = {
+      .address = &address,
+      .ports = {htons((uint16_t)atoi(argv[2])), htons((uint16_t)atoi(argv[3]))}};
+  address.sin_port = flipper.ports[1];
+  pthread_t threads[2];
   pthread_create(&threads[0], NULL, count_accepts, (void*)0);
   pthread_create(&threads[1], NULL, count_accepts, (void*)1);
-  pthread_create(&threads[2], NULL, flip_port, NULL);
+  start_flipper(&flipper);
   int connected = 0, refused = 0, other = 0;
-  for (int i = 0; i < count; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (connect(fd, (struct sockaddr*)&race_address, sizeof race_address) == 0) {
-      ++connected;
-    } else if (errno == EPERM) {
-      ++refused;
-    } else {
-      ++other;
+  // Until a connect succeeded and one to DENIED was either refused or accepted.
+  const double deadline = seconds_now() + RACE_SECONDS;
+  do {
+    for (int i = 0; i < count; ++i) {
+      const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (connect(fd, (struct sockaddr*)&address, sizeof address) == 0) {
+        ++connected;
+      } else if (errno == EPERM) {
+        ++refused;
+      } else {
+        ++other;
+      }
+      close(fd);
     }
-    close(fd);
-  }
-  atomic_store(&race_stop, 1);
-  pthread_join(threads[2], NULL);
+  } while (!(connected > 0 && (refused > 0 || atomic_load(&accepted[1]) > 0)) &&
+           seconds_now() < deadline);
+  stop_flipper(&flipper);
   // Every accepted connection is counted once its connect returned: wait for the counts.
-  for (int spins = 0; atomic_load(&accepted[0]) + atomic_load(&accepted[1]) < connected &&
-                      spins < 100000; ++spins)
-    sched_yield();
+  const double counted = seconds_now() + RACE_SECONDS;
+  while (atomic_load(&accepted[0]) + atomic_load(&accepted[1]) < connected &&
+         seconds_now() < counted)
+    usleep(1000);
   printf("connected %d refused %d other %d\n", connected, refused, other);
   printf("allowed_accepts %d denied_accepts %d\n", atomic_load(&accepted[0]),
          atomic_load(&accepted[1]));
@@ -270,7 +263,7 @@ static int nonblock(int argc, char** argv) {
   if (argc > 4) return 0;
   if (started == EINPROGRESS) {
     struct pollfd waiting = {fd, POLLOUT, 0};
-    poll(&waiting, 1, 10000);
+    poll(&waiting, 1, 30000);
   }
   int error = 0;
   socklen_t size = sizeof error;
@@ -394,13 +387,16 @@ static int burst(int argc, char** argv) {
     }
   }
   for (int left = count - failed; left > 0;) {
-    if (poll(fds, (nfds_t)count, 10000) <= 0) break;
+    if (poll(fds, (nfds_t)count, 30000) <= 0) break;
     for (int i = 0; i < count; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       int error = 0;
       socklen_t size = sizeof error;
       getsockopt(fds[i].fd, SOL_SOCKET, SO_ERROR, &error, &size);
-      if (error == 0) ++ok; else ++failed;
+      if (error == 0)
+        ++ok;
+      else
+        ++failed;
       close(fds[i].fd);
       fds[i].fd = -1;
       --left;

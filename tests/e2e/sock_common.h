@@ -1,14 +1,19 @@
 // What the socket hooks' test programs (sock_app.c, sock_udp_app.c) share: errno names,
-// addresses from text and as text.
+// addresses from text and as text, the races' port flipper.
 #pragma once
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static inline const char* error_name(int error) {
   switch (error) {
@@ -83,4 +88,47 @@ static inline const char* address_text(const struct sockaddr_storage* address, c
     snprintf(out, size, "[%s]:%u", ip, port);
   }
   return out;
+}
+
+static inline double seconds_now(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+// How long a race goes on for want of both outcomes: on a loaded machine the flipping thread
+// may get no processor for a whole round of calls, so a race is rounds of calls until each
+// outcome was seen, not a count.
+#define RACE_SECONDS 60.0
+
+// A thread flipping `address->sin_port` between `ports` (network order) until stopped.
+struct port_flipper {
+  struct sockaddr_in* address;
+  uint16_t ports[2];
+  atomic_int started, stop;
+  pthread_t thread;
+};
+
+static void* flip_ports(void* argument) {
+  struct port_flipper* flipper = argument;
+  atomic_store(&flipper->started, 1);
+  while (!atomic_load_explicit(&flipper->stop, memory_order_relaxed)) {
+    // Volatile stores, so that each value sits in memory for some time.
+    *(volatile uint16_t*)&flipper->address->sin_port = flipper->ports[0];
+    for (int i = 0; i < 50; ++i) __asm__ volatile("" ::: "memory");
+    *(volatile uint16_t*)&flipper->address->sin_port = flipper->ports[1];
+    for (int i = 0; i < 50; ++i) __asm__ volatile("" ::: "memory");
+  }
+  return NULL;
+}
+
+// Starts the flipper, and returns once it runs.
+static inline void start_flipper(struct port_flipper* flipper) {
+  if (pthread_create(&flipper->thread, NULL, flip_ports, flipper) != 0) die("pthread_create");
+  while (!atomic_load(&flipper->started)) sched_yield();
+}
+
+static inline void stop_flipper(struct port_flipper* flipper) {
+  atomic_store(&flipper->stop, 1);
+  pthread_join(flipper->thread, NULL);
 }

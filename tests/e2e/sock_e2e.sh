@@ -19,7 +19,8 @@
 #     the backend's answers seem to come from the service; sendto, sendmsg, sendmmsg and their
 #     receives; a thread flipping the message's port cannot get a datagram past a refusal;
 #   - the programs' maps count every decision; bad programs and bad command lines are refused.
-# Every wait is for a condition (a line in a file, a socket gone), 10 s at most.
+# Every wait is for a condition (a line in a file, a socket gone), 30 s at most: the machine
+# may be loaded.
 # Usage: sock_e2e.sh BUILD_DIR. Exit 77 (skipped, with the reason) where it cannot run.
 set -u
 build=$1
@@ -67,12 +68,12 @@ if ip link add bh0 type veth peer name bh1 2>/dev/null; then
     ip neigh add 10.98.0.2 lladdr 02:00:00:00:98:02 dev bh0 nud permanent && blackhole=10.98.0.2
 fi
 
-# wait_for FILE TEXT: until FILE has a line containing TEXT (10 s at most).
+# wait_for FILE TEXT: until FILE has a line containing TEXT (30 s at most).
 wait_for() {
   i=0
   until grep -q "$2" "$1" 2>/dev/null; do
     i=$((i + 1))
-    [ $i -gt 100 ] && fail "waited 10 s for '$2' in $1: $(cat "$1" 2>/dev/null)"
+    [ $i -gt 300 ] && fail "waited 30 s for '$2' in $1: $(cat "$1" 2>/dev/null)"
     sleep 0.1
   done
 }
@@ -209,7 +210,7 @@ if [ -n "$blackhole" ]; then
   # too (ss, supervised as well, shows no SYN-SENT socket left).
   run midcall "$policy" -- sh -c "$app exit-mid-connect $blackhole 80
     i=0; while [ -n \"\$(ss -Htn state syn-sent dst $blackhole)\" ]; do
-      i=\$((i + 1)); [ \$i -gt 100 ] && echo lingering && exit 1; sleep 0.1; done; echo gone"
+      i=\$((i + 1)); [ \$i -gt 300 ] && echo lingering && exit 1; sleep 0.1; done; echo gone"
   expect "$work/midcall" "exiting while thread"
   expect "$work/midcall" "^gone"
 else

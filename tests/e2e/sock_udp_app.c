@@ -10,9 +10,11 @@
 //                                    same way (recvfrom, recvmsg, recvmmsg): "sent N" or
 //                                    "error NAME", then "reply FROM TEXT" for each (inet6: an
 //                                    AF_INET6 socket even for an IPv4 address)
-//   race ALLOWED DENIED COUNT        COUNT sendmsg to 127.0.0.1 while another thread flips
-//                                    the port in the message between ALLOWED and DENIED, both
-//                                    received here: "sent S refused R denied_received D"
+//   race ALLOWED DENIED COUNT        rounds of COUNT sendmsg to 127.0.0.1 while another
+//                                    thread flips the port in the message between ALLOWED
+//                                    and DENIED, both received here, until one was sent and
+//                                    one to DENIED was refused or received (60 s at most):
+//                                    "sent S refused R denied_received D"
 // And the other sends a supervisor of sends carries out (TCP, AF_UNIX), from two threads:
 //   stream BYTES                     BYTES through a TCP connection in one sendmsg of three
 //                                    buffers: "stream sent N received N same yes"
@@ -35,7 +37,7 @@
 static int udp_socket(int family) {
   const int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
-  struct timeval wait = {10, 0};  // a reply that does not come ends the test, not a hang
+  struct timeval wait = {30, 0};  // a reply that does not come ends the test, not a hang
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   return fd;
 }
@@ -166,55 +168,58 @@ static int send_command(int argc, char** argv) {
 
 // ---- race: a thread flipping the destination while another sends ----
 
-static struct sockaddr_in race_target;
-static atomic_int race_stop;
-
-static void* flip(void* ports) {
-  const uint16_t* p = ports;
-  while (!atomic_load(&race_stop)) {
-    race_target.sin_port = htons(p[0]);
-    race_target.sin_port = htons(p[1]);
+// The datagrams waiting at `fd`; the one that says "end" ends the wait when `until_end`.
+static int drain(int fd, int until_end) {
+  int count = 0;
+  for (;;) {
+    char data[8];
+    const ssize_t n = recv(fd, data, sizeof data, until_end ? 0 : MSG_DONTWAIT);
+    if (n < 0 && !until_end && (errno == EAGAIN || errno == EWOULDBLOCK)) return count;
+    if (n < 0) die("recv");
+    if (until_end && n == 3 && memcmp(data, "end", 3) == 0) return count;
+    ++count;
   }
-  return NULL;
 }
 
 static int race(int argc, char** argv) {
   if (argc < 5) return 2;
-  uint16_t ports[2] = {(uint16_t)atoi(argv[2]), (uint16_t)atoi(argv[3])};
   const int count = atoi(argv[4]);
   const int allowed = bound("127.0.0.1", argv[2]), denied = bound("127.0.0.1", argv[3]);
   const int fd = udp_socket(AF_INET);
-  race_target.sin_family = AF_INET;
-  race_target.sin_addr.s_addr = htonl(0x7f000001);
-  race_target.sin_port = htons(ports[0]);
-  pthread_t flipper;
-  pthread_create(&flipper, NULL, flip, ports);
-  int sent = 0, refused = 0;
-  for (int i = 0; i < count; ++i) {
-    char byte = 'x';
-    struct iovec part = {&byte, 1};
-    struct msghdr message = {&race_target, sizeof race_target, &part, 1, NULL, 0, 0};
-    if (sendmsg(fd, &message, 0) == 1) {
-      ++sent;
-    } else if (errno == EPERM) {
-      ++refused;
+  static struct sockaddr_in target;
+  target.sin_family = AF_INET;
+  target.sin_addr.s_addr = htonl(0x7f000001);
+  struct port_flipper flipper = {
+      .address = &target,
+      .ports = {htons((uint16_t)atoi(argv[2])), htons((uint16_t)atoi(argv[3]))}};
+  target.sin_port = flipper.ports[0];
+  start_flipper(&flipper);
+  int sent = 0, refused = 0, denied_received = 0;
+  // Until one was sent and one to DENIED was either refused or received; the queues are
+  // emptied after each round so that they never overflow.
+  const double deadline = seconds_now() + RACE_SECONDS;
+  do {
+    for (int i = 0; i < count; ++i) {
+      char byte = 'x';
+      struct iovec part = {&byte, 1};
+      struct msghdr message = {&target, sizeof target, &part, 1, NULL, 0, 0};
+      if (sendmsg(fd, &message, 0) == 1) {
+        ++sent;
+      } else if (errno == EPERM) {
+        ++refused;
+      }
     }
-  }
-  atomic_store(&race_stop, 1);
-  pthread_join(flipper, NULL);
+    drain(allowed, 0);
+    denied_received += drain(denied, 0);
+  } while (!(sent > 0 && (refused > 0 || denied_received > 0)) && seconds_now() < deadline);
+  stop_flipper(&flipper);
   // An end mark to the allowed port; what reached the denied one before it is there too
   // (loopback delivers in order), or in its queue.
-  struct sockaddr_in end = race_target;
-  end.sin_port = htons(ports[0]);
+  struct sockaddr_in end = target;
+  end.sin_port = flipper.ports[0];
   sendto(fd, "end", 3, 0, (struct sockaddr*)&end, sizeof end);
-  int denied_received = 0;
-  for (;;) {
-    char data[8];
-    const ssize_t n = recv(allowed, data, sizeof data, 0);
-    if (n < 0) die("recv");
-    if (n == 3 && memcmp(data, "end", 3) == 0) break;
-  }
-  while (recv(denied, (char[8]){0}, 8, MSG_DONTWAIT) >= 0) ++denied_received;
+  drain(allowed, 1);
+  denied_received += drain(denied, 0);
   printf("sent %d refused %d denied_received %d\n", sent, refused, denied_received);
   return 0;
 }
@@ -268,7 +273,8 @@ static int stream(int argc, char** argv) {
   const int server = tcp_pair(&client);
   pthread_t reader;
   pthread_create(&reader, NULL, stream_reader, (void*)(intptr_t)server);
-  struct iovec parts[3] = {{data, size / 3}, {data + size / 3, size / 3},
+  struct iovec parts[3] = {{data, size / 3},
+                           {data + size / 3, size / 3},
                            {data + 2 * (size / 3), size - 2 * (size / 3)}};
   struct msghdr message = {NULL, 0, parts, 3, NULL, 0, 0};
   for (size_t done = 0; done < size;) {
@@ -350,8 +356,8 @@ static int zerocopy(void) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int on = 1;
   printf("zerocopy %s\n", setsockopt(fd, SOL_SOCKET, 60 /* SO_ZEROCOPY */, &on, sizeof on) == 0
-                               ? "0"
-                               : error_name(errno));
+                              ? "0"
+                              : error_name(errno));
   return 0;
 }
 
