@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "object/core.h"
 #include "object/elf.h"
@@ -85,11 +87,14 @@ TEST(ObjectCore, AProgramBuiltWithVmlinuxHRunsWithXbpfsLayout) {
     options.verify = true;
     Result<LoadedFile> loaded = load_file(path.string(), options);
     ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
-    Result<LoadedFile> native = load_xbpf_native(path);
-    ASSERT_TRUE(native.ok()) << native.error().to_string();
-    for (const vm::Engine engine :
-         {vm::Engine::interpreter, vm::Engine::checked, vm::Engine::jit, vm::Engine::native}) {
-      const LoadedFile& file = engine == vm::Engine::native ? *native : *loaded;
+    const std::vector<vm::Engine> engines = engines_to_compare();
+    std::optional<Result<LoadedFile>> native;
+    if (engines.back() == vm::Engine::native) {
+      native = load_xbpf_native(path);
+      ASSERT_TRUE(native->ok()) << native->error().to_string();
+    }
+    for (const vm::Engine engine : engines) {
+      const LoadedFile& file = engine == vm::Engine::native ? **native : *loaded;
       TestRunOptions run;
       run.data_in = frames::tcp_frame();
       run.engine = engine;

@@ -47,16 +47,9 @@ class RuntimePrograms : public ::testing::TestWithParam<int> {
   // afterwards. The checked mode's outcome is returned.
   Outcome run(const std::string& object, const std::string& program, const Bytes& data_in,
               const Bytes& ctx_in = {}) {
-    constexpr int kEngines = 4;
-    Outcome outcomes[kEngines];
-    const vm::Engine engines[kEngines] = {vm::Engine::interpreter, vm::Engine::checked,
-                                          vm::Engine::jit, vm::Engine::native};
-    static const bool have_compiler = [] {
-      const bool found = aot::find_c_compiler().has_value();
-      if (!found) std::printf("note: no C compiler found: native images are not compared\n");
-      return found;
-    }();
-    const int engine_count = have_compiler ? kEngines : kEngines - 1;
+    const std::vector<vm::Engine> engines = engines_to_compare();
+    std::vector<Outcome> outcomes(engines.size());
+    const int engine_count = static_cast<int>(engines.size());
     for (int i = 0; i < engine_count; ++i) {
       if (!load(object, engines[i] == vm::Engine::native)) {
         ADD_FAILURE() << object << " could not be loaded";

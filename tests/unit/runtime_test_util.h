@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "../programs/runtime_common.h"
+#include "aot/image.h"
 #include "object/object.h"
 #include "platform/platform.h"
 #include "runtime/native_image.h"
@@ -154,6 +156,19 @@ inline Result<XbpfObject> load_xbpf_native(const std::filesystem::path& path,
   if (!loaded) return std::move(loaded).error();
   file.object = std::move(*loaded);
   return file;
+}
+
+// The engines a differential test compares: both interpreters and the JIT always, native code
+// where a C compiler is found to build its image (a note says once when it is not).
+inline std::vector<vm::Engine> engines_to_compare() {
+  static const bool have_compiler = [] {
+    const bool found = aot::find_c_compiler().has_value();
+    if (!found) std::printf("note: no C compiler found: native images are not compared\n");
+    return found;
+  }();
+  std::vector<vm::Engine> engines = {vm::Engine::interpreter, vm::Engine::checked, vm::Engine::jit};
+  if (have_compiler) engines.push_back(vm::Engine::native);
+  return engines;
 }
 
 // Device maps cannot be filled by programs: the tests put ifindex 1 (lo) at key 1 of every
