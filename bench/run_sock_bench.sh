@@ -7,10 +7,10 @@
 # In a network namespace of its own (loopback only). Each run times CALLS blocking connects
 # to 127.0.0.1 (each thread to a listener of its own, accepting itself) and CALLS binds to
 # 127.0.0.1 port 0, from one thread (tests/e2e/sock_app.c's `bench`), once unsupervised and
-# once under `xbpf cgroup run` with tests/programs/sock_policy.c (whose connect4 and bind4
-# programs look their address up in a map and count the decision in another), the two
-# alternating; then 8 threads of CALLS / 8 connects each, both ways. The figures are the
-# medians over the runs of each run's median latency and of its calls per second.
+# once under `xbpf cgroup run` with tests/programs/sock_policy.bpf.c (whose connect4 and bind4
+# programs check the address and count the decision in a map), the two alternating; then 8
+# threads of CALLS / 8 connects each, both ways. The figures are the medians over the runs
+# of each run's median latency and of its calls per second.
 set -eu
 build=${1:-build}
 calls=${2:-5000}
