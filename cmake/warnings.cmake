@@ -1,6 +1,6 @@
 # Warnings are errors, everywhere.
 add_compile_options(
-  -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wcast-qual -Wformat=2 -Wundef
+  -Wall -Wextra -Werror -Wshadow $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor> -Wcast-qual -Wformat=2 -Wundef
   -Wmissing-declarations -Wimplicit-fallthrough)
 # GCC 12 reports bogus -Wrestrict overlaps inside std::string at -O3 (GCC PR 105329).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

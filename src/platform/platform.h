@@ -62,6 +62,13 @@ void free_code(void* memory, std::size_t size);
 std::uint32_t process_id();
 std::uint32_t thread_id();
 std::string process_name();
+// This process's real user and group ids (gid << 32 | uid, as bpf_get_current_uid_gid), the
+// cookie of its network namespace (bpf_get_netns_cookie; 0 where there is none), and the
+// cgroup v2 id (bpf_get_current_cgroup_id: its directory's inode in the cgroup2 file system;
+// 0 without one) of thread `tid`, or of this process with 0. Windows: 0 for all.
+std::uint64_t user_group_ids();
+std::uint64_t netns_cookie();
+std::uint64_t cgroup_id(std::uint32_t tid = 0);
 
 // A per-user directory for xbpf's state (the trace pipe), created when missing:
 // $XBPF_STATE_DIR when set, else $XDG_RUNTIME_DIR/xbpf, /run/xbpf for root, else /tmp/xbpf-UID;

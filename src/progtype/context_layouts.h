@@ -5,10 +5,11 @@
 // kernel/bpf/cgroup.c); tests check every offset and size against the uapi headers.
 //
 // Where the kernel decides by expected attach type (cgroup_sock's bound_dev_if, mark and
-// priority are writable only for sock_create and sock_release; cgroup_sock_addr's user_ip4
-// exists only for IPv4 hooks; cgroup_sockopt's level and optname are writable only for
-// setsockopt, retval only for getsockopt), the field is listed with the most its program type
-// allows. Access sizes (narrow loads, 8-byte pointer loads) are the verifier's business.
+// priority are writable only for sock_create and sock_release; cgroup_sockopt's level and
+// optname are writable only for setsockopt, retval only for getsockopt), the field is listed
+// with the most its program type allows; cgroup_sock_addr has a list per attach type as well
+// (program_type_for). Access sizes (narrow loads, 8-byte pointer loads) are the verifier's
+// business.
 #pragma once
 
 #include <array>
@@ -115,6 +116,9 @@ inline constexpr ContextField kBpfSock[] = {
 
 // ---- struct bpf_sock_addr (sock_addr_is_valid_access) ----
 
+// With any expected attach type (kBpfSockAddr), then as each attach type has it: user_ip4 in
+// IPv4 hooks, user_ip6 in IPv6 hooks, neither in AF_UNIX hooks; msg_src_ip4 and msg_src_ip6
+// in sendmsg4 and sendmsg6 only.
 inline constexpr ContextField kBpfSockAddr[] = {
     read_only("user_family", 0, 4),
     writable("user_ip4", 4, 4),
@@ -126,6 +130,30 @@ inline constexpr ContextField kBpfSockAddr[] = {
     writable("msg_src_ip4", 40, 4),
     writable("msg_src_ip6", 44, 16),
     read_only("sk", 64, 8, socket),
+};
+inline constexpr ContextField kBpfSockAddr4[] = {
+    read_only("user_family", 0, 4), writable("user_ip4", 4, 4),  writable("user_port", 24, 4),
+    read_only("family", 28, 4),     read_only("type", 32, 4),    read_only("protocol", 36, 4),
+    read_only("sk", 64, 8, socket),
+};
+inline constexpr ContextField kBpfSockAddr6[] = {
+    read_only("user_family", 0, 4), writable("user_ip6", 8, 16), writable("user_port", 24, 4),
+    read_only("family", 28, 4),     read_only("type", 32, 4),    read_only("protocol", 36, 4),
+    read_only("sk", 64, 8, socket),
+};
+inline constexpr ContextField kBpfSockAddrSendmsg4[] = {
+    read_only("user_family", 0, 4), writable("user_ip4", 4, 4),        writable("user_port", 24, 4),
+    read_only("family", 28, 4),     read_only("type", 32, 4),          read_only("protocol", 36, 4),
+    writable("msg_src_ip4", 40, 4), read_only("sk", 64, 8, socket),
+};
+inline constexpr ContextField kBpfSockAddrSendmsg6[] = {
+    read_only("user_family", 0, 4),   writable("user_ip6", 8, 16),     writable("user_port", 24, 4),
+    read_only("family", 28, 4),       read_only("type", 32, 4),        read_only("protocol", 36, 4),
+    writable("msg_src_ip6", 44, 16),  read_only("sk", 64, 8, socket),
+};
+inline constexpr ContextField kBpfSockAddrUnix[] = {
+    read_only("user_family", 0, 4), writable("user_port", 24, 4), read_only("family", 28, 4),
+    read_only("type", 32, 4),       read_only("protocol", 36, 4), read_only("sk", 64, 8, socket),
 };
 
 // ---- struct bpf_sock_ops (sock_ops_is_valid_access): args[4], reply and replylong[4] share

@@ -54,6 +54,17 @@ constexpr HelperSet make_set(std::initializer_list<std::span<const HelperId>> gr
   return set;
 }
 
+// `set` without `ids` (a set whose type grants some helpers only under some attach types).
+constexpr HelperSet without(const HelperSet& set, std::initializer_list<HelperId> ids) {
+  HelperSet out;
+  for (std::size_t i = 0; i < set.count; ++i) {
+    bool removed = false;
+    for (HelperId id : ids) removed = removed || set.ids[i] == static_cast<std::int32_t>(id);
+    if (!removed) out.ids[out.count++] = set.ids[i];
+  }
+  return out;
+}
+
 using enum HelperId;
 
 // clang-format off
@@ -244,6 +255,11 @@ inline constexpr HelperSet kCgroupSock =
     make_set({kBase, kCgroupCommon, kCgroupCurrent, kCgroupSockOwn});
 inline constexpr HelperSet kCgroupSockAddr = make_set(
     {kBase, kSkBase, kCgroupCommon, kCgroupCurrent, kCgroupSockAddrOwn, kSocketLookup});
+// By attach type (sock_addr_func_proto, cgroup_common_func_proto): bind for connect4/6 only;
+// no get_retval/set_retval where the call cannot fail (recvmsg, getpeername, getsockname).
+inline constexpr HelperSet kCgroupSockAddrNoBind = without(kCgroupSockAddr, {bind});
+inline constexpr HelperSet kCgroupSockAddrCannotFail =
+    without(kCgroupSockAddr, {bind, get_retval, set_retval});
 inline constexpr HelperSet kSockOps = make_set({kBase, kSkBase, kSockOpsOwn});
 inline constexpr HelperSet kSkSkb = make_set({kBase, kSkBase, kSkSkbOwn, kSocketLookup});
 inline constexpr HelperSet kSkMsg = make_set({kBase, kSkBase, kSkMsgOwn});

@@ -235,6 +235,9 @@ struct ProgramTypeInfo {
 };
 
 const ProgramTypeInfo* program_type(ProgramType type);
+// The same as programs expecting attach type `attach` see it: where Linux decides fields and
+// helpers by attach type (cgroup_sock_addr), that attach type's; otherwise program_type().
+const ProgramTypeInfo* program_type_for(ProgramType type, AttachType attach);
 std::span<const ProgramTypeInfo> all_program_types();
 // By libbpf's name ("xdp"), for --type.
 const ProgramTypeInfo* program_type_named(std::string_view name);

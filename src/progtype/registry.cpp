@@ -96,6 +96,8 @@ struct AttachReturn {
 };
 
 // Attach types past the enumerators progtype.h names (numbers from <linux/bpf.h>).
+constexpr AttachType kCgroupUnixConnect = static_cast<AttachType>(49);
+constexpr AttachType kCgroupUnixSendmsg = static_cast<AttachType>(50);
 constexpr AttachType kCgroupUnixRecvmsg = static_cast<AttachType>(51);
 constexpr AttachType kCgroupUnixGetpeername = static_cast<AttachType>(52);
 constexpr AttachType kCgroupUnixGetsockname = static_cast<AttachType>(53);
@@ -121,7 +123,55 @@ constexpr AttachReturn kAttachReturns[] = {
     {P::cgroup_sock_addr, kCgroupUnixGetsockname, kOne},
 };
 
+// cgroup_sock_addr as each attach type has it (sock_addr_is_valid_access,
+// sock_addr_func_proto). Attach types without a row get the type's own entry.
+struct AttachVariant {
+  AttachType attach;
+  ProgramTypeInfo info;
+};
+
+constexpr ProgramTypeInfo sock_addr(std::span<const ContextField> fields,
+                                    const hs::HelperSet& helpers) {
+  return typed(P::cgroup_sock_addr, "cgroup_sock_addr", "bpf_sock_addr", 72, fields, kZeroOrOne,
+               helpers);
+}
+
+constexpr AttachVariant kSockAddrVariants[] = {
+    {AttachType::cgroup_inet4_bind, sock_addr(ly::kBpfSockAddr4, hs::kCgroupSockAddrNoBind)},
+    {AttachType::cgroup_inet6_bind, sock_addr(ly::kBpfSockAddr6, hs::kCgroupSockAddrNoBind)},
+    {AttachType::cgroup_inet4_connect, sock_addr(ly::kBpfSockAddr4, hs::kCgroupSockAddr)},
+    {AttachType::cgroup_inet6_connect, sock_addr(ly::kBpfSockAddr6, hs::kCgroupSockAddr)},
+    {AttachType::cgroup_udp4_sendmsg,
+     sock_addr(ly::kBpfSockAddrSendmsg4, hs::kCgroupSockAddrNoBind)},
+    {AttachType::cgroup_udp6_sendmsg,
+     sock_addr(ly::kBpfSockAddrSendmsg6, hs::kCgroupSockAddrNoBind)},
+    {AttachType::cgroup_udp4_recvmsg, sock_addr(ly::kBpfSockAddr4, hs::kCgroupSockAddrCannotFail)},
+    {AttachType::cgroup_udp6_recvmsg, sock_addr(ly::kBpfSockAddr6, hs::kCgroupSockAddrCannotFail)},
+    {AttachType::cgroup_inet4_getpeername,
+     sock_addr(ly::kBpfSockAddr4, hs::kCgroupSockAddrCannotFail)},
+    {AttachType::cgroup_inet6_getpeername,
+     sock_addr(ly::kBpfSockAddr6, hs::kCgroupSockAddrCannotFail)},
+    {AttachType::cgroup_inet4_getsockname,
+     sock_addr(ly::kBpfSockAddr4, hs::kCgroupSockAddrCannotFail)},
+    {AttachType::cgroup_inet6_getsockname,
+     sock_addr(ly::kBpfSockAddr6, hs::kCgroupSockAddrCannotFail)},
+    {kCgroupUnixConnect, sock_addr(ly::kBpfSockAddrUnix, hs::kCgroupSockAddrNoBind)},
+    {kCgroupUnixSendmsg, sock_addr(ly::kBpfSockAddrUnix, hs::kCgroupSockAddrNoBind)},
+    {kCgroupUnixRecvmsg, sock_addr(ly::kBpfSockAddrUnix, hs::kCgroupSockAddrCannotFail)},
+    {kCgroupUnixGetpeername, sock_addr(ly::kBpfSockAddrUnix, hs::kCgroupSockAddrCannotFail)},
+    {kCgroupUnixGetsockname, sock_addr(ly::kBpfSockAddrUnix, hs::kCgroupSockAddrCannotFail)},
+};
+
 }  // namespace
+
+const ProgramTypeInfo* program_type_for(ProgramType type, AttachType attach) {
+  if (type == P::cgroup_sock_addr) {
+    for (const AttachVariant& variant : kSockAddrVariants) {
+      if (variant.attach == attach) return &variant.info;
+    }
+  }
+  return program_type(type);
+}
 
 bool ProgramTypeInfo::allows_helper(std::int32_t id) const {
   return std::binary_search(helpers.begin(), helpers.end(), id);

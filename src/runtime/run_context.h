@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 
+#include "runtime/hook_context.h"
 #include "runtime/xdp_buffer.h"
 #include "vm/vm.h"
 
@@ -30,6 +31,11 @@ struct RunContext {
   // When set, the time bpf_ktime_get_*ns return (a capture replayed at its own pace: the
   // packet's timestamp); otherwise the system's clocks.
   std::optional<std::uint64_t> clock_ns;
+  // Hooks that run programs for another process's call (hook_context.h): the calling task,
+  // the call's socket, the cgroup programs' shared return value.
+  CurrentTask* task = nullptr;
+  ProgramSocket* socket = nullptr;
+  CgroupRetval* retval = nullptr;
 };
 
 inline RunContext& run_context(vm::RunState& state) {

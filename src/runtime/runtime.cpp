@@ -83,15 +83,20 @@ std::string helper_label(std::int32_t id) {
 
 // The load pipeline's verification: an error carrying the verifier's report (the first
 // error's source line, instruction and state) when `program` is not proven safe.
-Status verify_program(const object::Object& object, const object::Program& program) {
-  Result<verifier::Report> report = verifier::verify(object, program);
+// On success, the offsets of the context fields the program may read.
+Result<std::set<std::uint32_t>> verify_program(const object::Object& object,
+                                               const object::Program& program) {
+  std::set<std::uint32_t> reads;
+  verifier::Options options;
+  options.context_reads = &reads;
+  Result<verifier::Report> report = verifier::verify(object, program, options);
   if (!report) {
     Error error = std::move(report).error();
     if (error.where.file.empty()) error.where.file = object.file;
     error.message = program.name + ": " + error.message;
     return error;
   }
-  if (report->passed()) return {};
+  if (report->passed()) return reads;
   // The report without its "FAIL section/name (...)" header line.
   std::string text = verifier::format_report(program, *report);
   text.erase(0, text.find('\n') + 1);
@@ -177,7 +182,7 @@ Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& lo
     location.section = section;
     return location;
   };
-  const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
+  const progtype::ProgramTypeInfo* type = progtype::program_type_for(program.type, program.attach);
   if (type == nullptr) {
     return make_error(program.name + ": program type " +
                           std::to_string(static_cast<unsigned>(program.type)) + " is not supported",
@@ -187,9 +192,11 @@ Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& lo
   environment.host = host;
   environment.jit_allowed = jit_;
   environment.jit_blind = jit_blind_;
+  bool tail_calls = false;
   for (const isa::Instruction& insn : program.instructions) {
     if (insn.op != isa::Op::call_helper) continue;
     const std::int32_t id = insn.imm;
+    tail_calls = tail_calls || id == vm::kTailCallHelper;
     Location location = where(program.section);
     location.instruction = insn.slot;
     if (progtype::helper(id) == nullptr) {
@@ -208,7 +215,13 @@ Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& lo
     }
     environment.set_helper(id, implementation);
   }
-  if (verify_) XBPF_TRY(verify_program(source, program));
+  std::optional<std::set<std::uint32_t>> fields_read;
+  if (verify_) {
+    Result<std::set<std::uint32_t>> verified = verify_program(source, program);
+    if (!verified) return std::move(verified).error();
+    // A program that tail-calls gives its context to programs whose reads it cannot know.
+    if (!tail_calls) fields_read = std::move(*verified);
+  }
   if (native_image_ != nullptr) {
     if (const aot::Image::Program* native = native_image_->find(program.name)) {
       const std::string digest = aot::bytecode_digest(program.instructions);
@@ -249,6 +262,7 @@ Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& lo
   entry->owner = &loaded;
   entry->code = std::move(*code);
   entry->verified = verify_;
+  entry->context_fields_read = std::move(fields_read);
   for (std::size_t index : program.maps) {
     if (const LoadedMap* map = loaded.map_at(index)) entry->maps.push_back(map->map.get());
   }

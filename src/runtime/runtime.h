@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,9 @@ struct LoadedProgram {
   std::vector<Map*> maps;
   // The verifier proved it safe (false only when the runtime was asked not to verify).
   bool verified = false;
+  // The offsets of the context fields it may read, as the verifier found them
+  // (verifier::Options::context_reads); nullopt, any: unverified, or it tail-calls.
+  std::optional<std::set<std::uint32_t>> context_fields_read;
 };
 
 // A program (or a map) of the object that did not load (with

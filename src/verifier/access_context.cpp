@@ -109,6 +109,7 @@ bool Checker::access_context(State& s, const Access& a, const Reg&) {
       return false;
     }
   }
+  if (options_.context_reads && !a.write) options_.context_reads->insert(field ? field->offset : o);
   if (a.loaded) {
     *a.loaded =
         context_value(s, any_read || !field ? FieldKind::scalar : field->kind, a.width, a.pc);

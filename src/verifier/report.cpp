@@ -9,7 +9,7 @@ namespace xbpf::verifier {
 Result<Report> verify(const object::Object& object, const object::Program& program,
                       const Options& options) {
   if (program.error) return *program.error;
-  const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
+  const progtype::ProgramTypeInfo* type = progtype::program_type_for(program.type, program.attach);
   if (!type) {
     return make_error(program.section + "/" + program.name + ": program type " +
                       std::to_string(static_cast<std::uint32_t>(program.type)) +

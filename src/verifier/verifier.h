@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,9 @@ struct Options {
   // cases' `pc[LABEL]`); by default a counter is dropped on the edges that leave its loop,
   // which keeps the relational domain small in programs with many loops.
   bool keep_loop_counters = false;
+  // When set, receives the offset of every context field a load may read, on any path the
+  // analysis visits (a hook then fills only the fields that cost it something to fill).
+  std::set<std::uint32_t>* context_reads = nullptr;
 };
 
 struct ProgramView {

@@ -6,6 +6,7 @@ namespace xbpf::cli {
 
 bool Args::wants_help() const {
   for (const std::string& word : words_) {
+    if (word == "--") break;  // the words of a command to run
     if (word == "--help" || word == "-h" || word == "help") return true;
   }
   return false;
@@ -50,6 +51,16 @@ std::optional<std::string> Args::positional() {
     return word;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Args::after_separator() {
+  for (auto it = words_.begin(); it != words_.end(); ++it) {
+    if (*it != "--") continue;
+    std::vector<std::string> rest(it + 1, words_.end());
+    words_.erase(it, words_.end());
+    return rest;
+  }
+  return {};
 }
 
 Status Args::finish() const {

@@ -40,6 +40,8 @@ class Args {
                                            std::string_view short_flag = {});
   // The next positional word.
   std::optional<std::string> positional();
+  // Removes "--" and every word after it; returns those words (a command to run).
+  std::vector<std::string> after_separator();
   // Fails on anything left over.
   Status finish() const;
 

@@ -13,5 +13,6 @@ int command_prog_dump(Args& args);
 int command_verify(Args& args);
 int command_xdp(Args& args);
 int command_net(Args& args);
+int command_cgroup(Args& args);
 
 }  // namespace xbpf::cli

@@ -21,6 +21,9 @@ Commands:
   verify FILE         prove the programs of an object safe, or explain why not
   xdp run FILE        run an XDP program over a pcap or pcapng capture
   net attach xdp FILE dev IFACE   run an XDP program on an interface's traffic (Linux)
+  cgroup run FILE [attach TYPE ...] -- COMMAND ...
+                      run a command with the object's cgroup/bind4, connect4, ... programs
+                      deciding its binds and connects (Linux)
   version             print the version
 
 Global options (anywhere on the line, as in bpftool):
@@ -37,6 +40,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
+    if (word == "--") {  // what follows is a command's (xbpf cgroup run ... -- COMMAND)
+      words.insert(words.end(), argv + i, argv + argc);
+      break;
+    }
     if (word == "-j" || word == "--json") {
       options.json = true;
     } else if (word == "-p" || word == "--pretty") {
@@ -68,5 +75,6 @@ int main(int argc, char** argv) {
   if (command == "verify") return command_verify(args);
   if (command == "xdp") return command_xdp(args);
   if (command == "net") return command_net(args);
+  if (command == "cgroup") return command_cgroup(args);
   return report(usage_error("unknown command '" + command + "'"));
 }

@@ -14,6 +14,11 @@ namespace xbpf::runtime::helpers {
 using u64 = std::uint64_t;
 using vm::RunState;
 
+// The task a hook runs the program for (hook_context.h), or nullptr: xbpf's own process.
+inline CurrentTask* current_task(const RunState& state) {
+  return state.user == nullptr ? nullptr : static_cast<const RunContext*>(state.user)->task;
+}
+
 // Declares a helper with the VM's signature.
 #define XBPF_DEFINE_HELPER(name)                                                           \
   std::uint64_t name([[maybe_unused]] std::uint64_t r1, [[maybe_unused]] std::uint64_t r2, \

@@ -38,6 +38,7 @@ XBPF_DEFINE_HELPER(get_prandom_u32) {
 XBPF_DEFINE_HELPER(get_smp_processor_id) { return state.cpu; }
 
 XBPF_DEFINE_HELPER(get_current_pid_tgid) {
+  if (CurrentTask* task = current_task(state)) return task->pid_tgid();
   return (static_cast<u64>(platform::process_id()) << 32) | platform::thread_id();
 }
 
@@ -47,7 +48,8 @@ XBPF_DEFINE_HELPER(get_current_comm) {
   if (size == 0) return error_code(-linux_abi::kEINVAL);
   char* buf = pointer<char>(r1);
   std::memset(buf, 0, size);
-  const std::string name = platform::process_name();
+  CurrentTask* task = current_task(state);
+  const std::string name = task != nullptr ? task->comm() : platform::process_name();
   std::memcpy(buf, name.data(), std::min<std::size_t>(name.size(), size - 1));
   return 0;
 }

@@ -13,6 +13,7 @@ vm::Helper find(std::int32_t id) {
     register_callback_helpers(t);
     register_xdp_helpers(t);
     register_event_helpers(t);
+    register_sock_helpers(t);
     return t;
   }();
   return table.get(id);

@@ -29,5 +29,6 @@ void register_map_helpers(HelperTable& table);
 void register_callback_helpers(HelperTable& table);
 void register_xdp_helpers(HelperTable& table);
 void register_event_helpers(HelperTable& table);
+void register_sock_helpers(HelperTable& table);
 
 }  // namespace xbpf::runtime::helpers
