@@ -103,7 +103,8 @@ struct LoadObjectOptions {
   std::vector<std::string> entries;
   // When set, only the programs of this section (and of this name) are linked; the others are
   // left out of Object::programs. A command that works on some programs of a large object
-  // (xbpf verify OBJ section S) loads faster; maps, relocations and errors are as without it.
+  // (xbpf verify OBJ section S) loads faster; maps, relocations and the object's errors are as
+  // without it.
   std::optional<std::string> only_section, only_name;
 };
 
