@@ -59,7 +59,7 @@ struct bpf_object* bpf_object__open(const char* path) {
 struct bpf_object* bpf_object__open_file(const char* path,
                                          const struct bpf_object_open_opts* opts) {
   if (path == nullptr) return fail_null<bpf_object>(EINVAL);
-  debug(std::string("loading ") + path);
+  debug(std::string("loading object from ") + path);
   std::error_code ignored;
   if (!std::filesystem::exists(path, ignored)) {
     warn(std::string("elf: failed to open ") + path + ": " + error_text(ENOENT));
@@ -80,6 +80,7 @@ struct bpf_object* bpf_object__open_mem(const void* obj_buf, size_t obj_buf_sz,
   std::snprintf(name, sizeof name, "%lx-%lx",
                 static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(obj_buf)),
                 static_cast<unsigned long>(obj_buf_sz));
+  debug(std::string("loading object '") + name + "' from buffer");
   const auto* start = static_cast<const std::uint8_t*>(obj_buf);
   return open_object(std::vector<std::uint8_t>(start, start + obj_buf_sz), name, name, opts);
 }
@@ -210,4 +211,12 @@ int bpf_object__pin(struct bpf_object* object, const char* path) {
     return programs;
   }
   return 0;
+}
+
+struct btf* bpf_object__btf(const struct bpf_object* obj) {
+  return obj != nullptr ? obj->btf : nullptr;
+}
+
+int bpf_object__btf_fd(const struct bpf_object* obj) {
+  return obj != nullptr && obj->btf != nullptr ? obj->btf_fd : -1;
 }

@@ -75,7 +75,14 @@ struct bpf_object {
   __u32 log_level = 0;
   bool loaded = false;
   std::shared_ptr<xbpf::runtime::LoadedObject> loaded_object;
-  struct btf* btf = nullptr;  // bpf_object__btf, made on first use
+  struct btf* btf = nullptr;  // bpf_object__btf (libbpf's fixed-up view of .BTF)
+  std::shared_ptr<xbpf::libbpf::BtfResource> loaded_btf;  // its BTF object, after load
+  int btf_fd = -1;
+
+  bpf_object() = default;
+  bpf_object(const bpf_object&) = delete;
+  bpf_object& operator=(const bpf_object&) = delete;
+  ~bpf_object();
 };
 
 namespace xbpf::libbpf {

@@ -98,12 +98,33 @@ std::vector<std::shared_ptr<runtime::Map>> existing_maps(bpf_object& object) {
   return maps;
 }
 
+// The object's BTF becomes a BTF object of the context, as libbpf loads it into the kernel:
+// maps and programs name it by id.
+void publish_btf(bpf_object& object) {
+  if (object.btf == nullptr) return;
+  __u32 size = 0;
+  const void* data = btf__raw_data(object.btf, &size);
+  auto resource = std::make_shared<BtfResource>();
+  resource->id = Registry::instance().new_id(ResourceKind::btf);
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  resource->raw.assign(bytes, bytes + size);
+  Registry::instance().add(ResourceKind::btf, resource->id, resource);
+  const int fd = Descriptors::instance().open(resource);
+  if (fd < 0) return;
+  object.loaded_btf = std::move(resource);
+  object.btf_fd = fd;
+  btf__set_fd(object.btf, fd);
+}
+
 Status publish_map(bpf_map& map, const runtime::LoadedMap& loaded) {
   const object::MapDefinition& definition = map.definition();
   map.created = map.reuse != nullptr ? map.reuse : map_resource(loaded.map, map.kernel_name);
   map.created->btf_key_type_id = definition.btf_key_type;
   map.created->btf_value_type_id = definition.btf_value_type;
   map.created->map_extra = definition.map_extra;
+  if (map.reuse == nullptr && map.owner->loaded_btf != nullptr && definition.btf_value_type != 0) {
+    map.created->btf_id = map.owner->loaded_btf->id;
+  }
   if (definition.frozen() && map.reuse == nullptr) {
     // .rodata: frozen for user space too, and its pages read-only to the process.
     (void)map_freeze(*map.created);
@@ -137,6 +158,7 @@ int load_object(bpf_object& object) {
       context().load(std::move(*source), options);
   if (!loaded) return report_failure(object, loaded.error());
   object.loaded_object = *loaded;
+  publish_btf(object);
   for (const auto& map : object.maps) {
     Status published = publish_map(*map, (*loaded)->maps()[map->index]);
     if (!published) return report_failure(object, published.error());
@@ -146,6 +168,7 @@ int load_object(bpf_object& object) {
     const runtime::LoadedProgram* entry = (*loaded)->find_program(program->name);
     if (entry == nullptr) continue;
     program->loaded = program_resource(*loaded, *entry, program->expected_attach_type);
+    if (object.loaded_btf != nullptr) program->loaded->btf_id = object.loaded_btf->id;
     const int fd = Descriptors::instance().open(program->loaded);
     if (fd < 0) return fail(-fd);
     program->fd = fd;
@@ -161,7 +184,10 @@ void close_object(bpf_object* object) {
   for (const auto& map : object->maps) {
     if (map->fd >= 0) Descriptors::instance().close(map->fd);
   }
+  if (object->btf_fd >= 0) Descriptors::instance().close(object->btf_fd);
   delete object;
 }
 
 }  // namespace xbpf::libbpf
+
+bpf_object::~bpf_object() { btf__free(btf); }

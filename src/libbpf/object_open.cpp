@@ -5,6 +5,7 @@
 
 #include "isa/instruction.h"
 #include "libbpf/bpf_object.h"
+#include "libbpf/btf_internal.h"
 #include "libbpf/context.h"
 #include "libbpf/library.h"
 #include "support/linux_abi.h"
@@ -105,11 +106,16 @@ bpf_object* open_object(std::vector<std::uint8_t> bytes, const std::string& path
   object->log_buf = XBPF_OPTS_GET(opts, kernel_log_buf, nullptr);
   object->log_size = XBPF_OPTS_GET(opts, kernel_log_size, std::size_t{0});
   object->log_level = XBPF_OPTS_GET(opts, kernel_log_level, 0U);
-  if ((object->log_buf == nullptr) != (object->log_size == 0)) return fail_null<bpf_object>(EINVAL);
+  if (object->log_size > UINT32_MAX || (object->log_size != 0 && object->log_buf == nullptr)) {
+    return fail_null<bpf_object>(EINVAL);
+  }
   if (const char* kconfig = XBPF_OPTS_GET(opts, kconfig, nullptr); kconfig != nullptr) {
     warn("kconfig: CONFIG_ values are not resolved in user mode (no kernel configuration)");
   }
 
+  // libbpf's view of the object's BTF (DATASECs sized, variables placed), for bpf_object__btf
+  // and skeletons; an object without .BTF has none.
+  if (Result<btf*> types = btf_of_elf(bytes, path, nullptr, true)) object->btf = *types;
   Result<object::Object> read = object::read_object(std::move(bytes), path);
   if (!read) {
     warn(read.error().to_string());
