@@ -2,7 +2,7 @@
 
 set(XBPF_LIBBPF_SOURCES
   library.cpp resources.cpp map_access.cpp local_context.cpp pins.cpp
-  object_open.cpp object_load.cpp
+  object_open.cpp object_elf.cpp object_load.cpp
   api_library.cpp api_map_fd.cpp api_map_batch.cpp api_prog_fd.cpp api_objects_fd.cpp
   api_object.cpp api_program.cpp api_map.cpp
   btf.cpp btf_dump.cpp api_btf.cpp api_btf_write.cpp

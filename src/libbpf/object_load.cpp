@@ -65,7 +65,7 @@ Result<object::Object> object_to_load(bpf_object& object) {
       continue;
     }
     const object::Program& source = copy.programs[program->index];
-    if (source.type == progtype::ProgramType::unspec) {
+    if (source.type == progtype::ProgramType::unspec && !source.error) {
       Error error = make_error(program->name + ": missing BPF prog type, check ELF section name '" +
                                program->section + "'");
       error.linux_errno = EINVAL;
@@ -154,9 +154,19 @@ int load_object(bpf_object& object) {
   if (!source) return report_failure(object, source.error());
   runtime::LoadOptions options;
   options.maps = existing_maps(object);
+  // Programs load one by one, as libbpf loads them; the first that fails fails the object,
+  // reported under its name.
+  options.independent_programs = true;
   Result<std::shared_ptr<runtime::LoadedObject>> loaded =
       context().load(std::move(*source), options);
   if (!loaded) return report_failure(object, loaded.error());
+  for (const auto& program : object.programs) {
+    if (const runtime::ProgramFailure* failure = (*loaded)->failed(program->name)) {
+      const int code = report_program_failure(object, *program, failure->error);
+      warn("failed to load object '" + object.path + "'");
+      return fail(code);
+    }
+  }
   object.loaded_object = *loaded;
   publish_btf(object);
   for (const auto& map : object.maps) {

@@ -1,5 +1,6 @@
 // bpf_object__open_*: the object read, its programs and maps listed in libbpf's order and
 // named as libbpf names them, global data created so that its memory is there to edit.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -8,6 +9,7 @@
 #include "libbpf/btf_internal.h"
 #include "libbpf/context.h"
 #include "libbpf/library.h"
+#include "libbpf/object_elf.h"
 #include "support/linux_abi.h"
 
 namespace xbpf::libbpf {
@@ -41,10 +43,54 @@ bool is_global_data(object::MapOrigin origin) {
          origin == object::MapOrigin::bss;
 }
 
+constexpr const char* kKconfigSection = ".kconfig";
+
 // map_uses_real_name: custom .data.* and .rodata.* maps are called by their section.
 bool uses_real_name(const object::MapDefinition& definition) {
   return (definition.origin == object::MapOrigin::data && definition.name != ".data") ||
-         (definition.origin == object::MapOrigin::rodata && definition.name != ".rodata");
+         (definition.origin == object::MapOrigin::rodata && definition.name != ".rodata" &&
+          definition.name != kKconfigSection);
+}
+
+// libbpf's .kconfig map, holding the kconfig externs (their values are the kernel's
+// configuration, which user mode has not: the programs that read them do not load).
+object::MapDefinition kconfig_map(const btf& types, std::uint32_t size) {
+  object::MapDefinition definition;
+  definition.name = kKconfigSection;
+  definition.origin = object::MapOrigin::rodata;
+  definition.type = BPF_MAP_TYPE_ARRAY;
+  definition.key_size = sizeof(std::uint32_t);
+  definition.value_size = size;
+  definition.max_entries = 1;
+  definition.flags = BPF_F_RDONLY_PROG | BPF_F_MMAPABLE;
+  definition.btf_value_type =
+      static_cast<std::uint32_t>(btf__find_by_name_kind(&types, kKconfigSection, BTF_KIND_DATASEC));
+  definition.initial_data.assign(size, 0);
+  return definition;
+}
+
+// The object as libbpf has it: only the programs libbpf finds, and the .kconfig map.
+Status libbpf_view(bpf_object& object, const object::ElfFile& elf) {
+  Result<std::vector<std::string>> names = libbpf_programs(elf);
+  if (!names) return std::move(names).error();
+  std::vector<object::Program> programs;
+  for (object::Program& program : object.source.programs) {
+    if (std::find(names->begin(), names->end(), program.name) != names->end()) {
+      programs.push_back(std::move(program));
+    }
+  }
+  object.source.programs = std::move(programs);
+  for (object::MapDefinition& map : object.source.maps) {
+    std::erase_if(map.initial_references, [&](const auto& slot) {
+      return object.source.find_program(slot.second) == nullptr &&
+             !object.source.find_map(slot.second);
+    });
+  }
+  if (object.btf == nullptr) return {};
+  Result<std::uint32_t> kconfig_size = layout_kconfig(*object.btf);
+  if (!kconfig_size) return std::move(kconfig_size).error();
+  if (*kconfig_size != 0) object.source.maps.push_back(kconfig_map(*object.btf, *kconfig_size));
+  return {};
 }
 
 std::vector<bpf_insn> raw_instructions(const object::Program& program) {
@@ -116,12 +162,26 @@ bpf_object* open_object(std::vector<std::uint8_t> bytes, const std::string& path
   // libbpf's view of the object's BTF (DATASECs sized, variables placed), for bpf_object__btf
   // and skeletons; an object without .BTF has none.
   if (Result<btf*> types = btf_of_elf(bytes, path, nullptr, true)) object->btf = *types;
-  Result<object::Object> read = object::read_object(std::move(bytes), path);
+  Result<object::ElfFile> elf = object::ElfFile::parse(bytes, path);
+  object::LoadObjectOptions options;
+  if (elf) {
+    // A single function of .text is a program to libbpf and may be static.
+    if (Result<std::vector<std::string>> names = libbpf_programs(*elf)) options.entries = *names;
+  }
+  Result<object::Object> read = object::read_object(std::move(bytes), path, options);
   if (!read) {
     warn(read.error().to_string());
     return fail_null<bpf_object>(errno_of(read.error(), LIBBPF_ERRNO__FORMAT));
   }
   object->source = std::move(*read);
+  if (!elf) {  // (read_object parsed the same bytes)
+    warn(elf.error().to_string());
+    return fail_null<bpf_object>(LIBBPF_ERRNO__FORMAT);
+  }
+  if (Status viewed = libbpf_view(*object, *elf); !viewed) {
+    warn(viewed.error().to_string());
+    return fail_null<bpf_object>(errno_of(viewed.error(), LIBBPF_ERRNO__FORMAT));
+  }
 
   for (std::size_t i = 0; i < object->source.programs.size(); ++i) {
     auto program = std::make_unique<bpf_program>();
@@ -133,6 +193,12 @@ bpf_object* open_object(std::vector<std::uint8_t> bytes, const std::string& path
     program->expected_attach_type =
         source.attach == progtype::AttachType::none ? 0 : static_cast<std::uint32_t>(source.attach);
     program->insns = raw_instructions(source);
+    // A section that names no type is libbpf's unspec program, its type settable until load
+    // (which refuses it unset); the loader's other errors stay the program's.
+    if (source.error && source.type == progtype::ProgramType::unspec &&
+        source.error->message.find("does not name a program type") != std::string::npos) {
+      object->source.programs[i].error.reset();
+    }
     object->programs.push_back(std::move(program));
   }
   // Inner-map templates are not the object's maps: they hang off their map-in-map.

@@ -98,10 +98,11 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
                     ", expected 1)",
                 5);
   file.machine_ = static_cast<std::uint16_t>(in.u(18, 2));
-  if (file.machine_ != kMachineBpf) {
-    return fail(
-        "not a BPF object (e_machine " + std::to_string(file.machine_) + ", expected 247 EM_BPF)",
-        18);
+  // Old LLVM wrote EM_NONE (0); libbpf accepts it, and so does xbpf.
+  if (file.machine_ != kMachineBpf && file.machine_ != kMachineNone) {
+    return fail("not a BPF object (e_machine " + std::to_string(file.machine_) +
+                    ", expected 247 EM_BPF, or 0 EM_NONE as old LLVM wrote)",
+                18);
   }
   const std::uint64_t shoff = in.u(40, 8);
   const std::uint64_t shentsize = in.u(58, 2);

@@ -14,6 +14,7 @@
 namespace xbpf::object {
 
 inline constexpr std::uint16_t kMachineBpf = 247;  // EM_BPF
+inline constexpr std::uint16_t kMachineNone = 0;   // EM_NONE, as old LLVM wrote
 
 inline constexpr std::uint32_t kSectionProgbits = 1;  // SHT_PROGBITS
 inline constexpr std::uint32_t kSectionSymtab = 2;    // SHT_SYMTAB
@@ -57,7 +58,7 @@ struct ElfSymbol {
   std::uint8_t type = 0;
   std::uint8_t bind = 0;
   std::uint8_t visibility = 0;  // STV_DEFAULT (0), STV_INTERNAL (1), STV_HIDDEN (2), ...
-  std::uint16_t section = 0;  // SHN_UNDEF (0), a section index, or a reserved index
+  std::uint16_t section = 0;    // SHN_UNDEF (0), a section index, or a reserved index
 };
 
 struct ElfRelocation {

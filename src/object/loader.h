@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +38,10 @@ struct Function {
   std::size_t section = 0;  // ELF section index
   std::uint32_t start = 0;  // first slot within the section
   std::uint32_t end = 0;    // one past the last slot
-  bool program = false;     // a global function outside .text
+  bool global = false;      // a global or weak symbol, or a whole section without one
+  bool program = false;     // a program's entry (object.h's rule at read_object)
+  // Why the function cannot be part of a program (its jumps leave it, it splits an lddw).
+  std::optional<Error> failure;
 };
 
 // An executable section, decoded.
@@ -48,6 +53,11 @@ struct CodeSection {
   std::map<std::size_t, std::size_t> targets;
   std::vector<bool> relocated;  // by instruction index
   std::vector<LineInfo> lines;  // from .BTF.ext, by section slot
+  // Why no program can use the section's code (it does not decode); `instructions` is empty.
+  std::optional<Error> failure;
+  // Why an instruction cannot be loaded (a relocation or CO-RE relocation that cannot be
+  // resolved), by instruction index: the programs that reach it cannot load, the others can.
+  std::map<std::size_t, Error> errors;
 };
 
 // A map whose definition lives in .maps or maps, by its place there.
@@ -80,6 +90,10 @@ class Loader {
   Status read_btf();
   Status read_btf_maps();
   Status read_legacy_maps();
+  // Adds the records of `section` to the maps, calling each(map, record size, offset, field)
+  // before adding each, where field(i) reads the record's i-th u32.
+  template <typename Each>
+  Status read_legacy_map_section(const ElfSection& section, const Each& each);
   Status read_global_data();
   Status read_initial_values();
   Result<std::size_t> add_btf_map(const std::string& name, std::uint32_t struct_id, bool inner,
@@ -92,8 +106,13 @@ class Loader {
   Status read_functions();
   Status decode_sections();
   Status relocate_code();
-  Status relocate(CodeSection& code, const ElfRelocation& relocation);
-  Status resolve_local_calls(CodeSection& code);
+  // Records why instruction `index` of `code` cannot be loaded (the first reason kept).
+  void fail_instruction(CodeSection& code, std::size_t index, Error error);
+  // The instruction a relocation applies to (an error here is a malformed relocation table).
+  Result<std::size_t> relocated_instruction(const CodeSection& code,
+                                            const ElfRelocation& relocation) const;
+  Status relocate(CodeSection& code, std::size_t index, const ElfRelocation& relocation);
+  void resolve_local_calls(CodeSection& code);
   [[nodiscard]] std::optional<std::size_t> function_at(std::size_t section,
                                                        std::uint64_t byte_offset) const;
   [[nodiscard]] const Function* function_containing(std::size_t section, std::uint32_t slot) const;
@@ -101,12 +120,22 @@ class Loader {
   [[nodiscard]] std::string describe_instruction(const CodeSection& code, std::uint32_t slot) const;
   [[nodiscard]] std::string extern_kind(const std::string& name) const;
 
+  // object_builtins.cpp
+  static bool is_builtin(std::string_view name);  // memset, memcpy, memmove, memcmp
+  // Turns the call at instruction `index` into a local call to a subprogram that does what
+  // `name` does for the constant length in r3 (one subprogram per function and length).
+  Status lower_builtin_call(CodeSection& code, std::size_t index, const std::string& name);
+  std::size_t add_builtin(const std::string& name,
+                          const std::function<void(std::vector<isa::Instruction>&)>& write);
+
   // object_core.cpp
   Status apply_core_relocations();
+  Status apply_core_relocation(CodeSection& code, std::size_t index,
+                               const CoreRelocation& relocation);
 
   // object_link.cpp
   Status link_programs();
-  Result<Program> link(const Function& entry, std::size_t entry_index);
+  Program link(const Function& entry, std::size_t entry_index);
 
   const ElfFile& elf_;
   const LoadObjectOptions& options_;
@@ -114,10 +143,15 @@ class Loader {
 
   std::vector<BtfExtSection> ext_;
   std::vector<MapPlacement> placements_;
-  std::map<std::size_t, std::size_t> data_maps_;  // ELF section index -> index into maps
-  std::vector<Function> functions_;               // sorted by section, then start
+  std::map<std::size_t, std::size_t> data_maps_;         // ELF section index -> index into maps
+  std::map<std::uint32_t, std::size_t> legacy_map_ids_;  // iproute2's map id -> index into maps
+  std::vector<Function> functions_;                      // sorted by section, then start
   std::map<std::pair<std::size_t, std::uint32_t>, std::size_t> function_starts_;
   std::map<std::size_t, CodeSection> code_;  // by ELF section index
+  // The subprograms lowered builtin calls use: a code section of their own, indexed after
+  // the ELF sections, and its functions by name ("__xbpf_memset_8").
+  std::unique_ptr<ElfSection> builtin_section_;
+  std::map<std::string, std::size_t> builtins_;
 };
 
 }  // namespace xbpf::object::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "object/loader.h"
+#include "progtype/progtype.h"
 #include "support/text.h"
 
 namespace xbpf::object::detail {
@@ -34,9 +35,39 @@ Status Loader::read_functions() {
     function.section = section.index;
     function.start = static_cast<std::uint32_t>(symbol.value / isa::kSlotSize);
     function.end = static_cast<std::uint32_t>((symbol.value + symbol.size) / isa::kSlotSize);
-    function.program =
-        (symbol.bind == kBindGlobal || symbol.bind == kBindWeak) && section.name != ".text";
+    function.global = symbol.bind == kBindGlobal || symbol.bind == kBindWeak;
+    function.program = function.global && section.name != ".text";
     functions_.push_back(std::move(function));
+  }
+  // Older clang wrote no function symbols: a section with code but none is one function, named
+  // after its section.
+  for (const ElfSection& section : sections) {
+    if (!section.executable() || section.data.empty()) continue;
+    const bool has_function =
+        std::any_of(functions_.begin(), functions_.end(),
+                    [&](const Function& f) { return f.section == section.index; });
+    if (has_function) continue;
+    Function function;
+    function.name = section.name;
+    function.section = section.index;
+    function.end = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(section.data.size() / isa::kSlotSize, UINT32_MAX));
+    function.global = true;
+    function.program = section.name != ".text";
+    functions_.push_back(std::move(function));
+  }
+  // An object compiled with no SEC() has all its code in .text: its global functions are its
+  // programs then, since there is nothing else they could be subprograms of.
+  const bool has_programs = std::any_of(functions_.begin(), functions_.end(),
+                                        [](const Function& f) { return f.program; });
+  for (Function& function : functions_) {
+    if (!has_programs && function.global && sections[function.section].name == ".text") {
+      function.program = true;
+    }
+    if (std::find(options_.entries.begin(), options_.entries.end(), function.name) !=
+        options_.entries.end()) {
+      function.program = true;
+    }
   }
   std::stable_sort(functions_.begin(), functions_.end(), [](const Function& a, const Function& b) {
     return a.section != b.section ? a.section < b.section : a.start < b.start;
@@ -78,17 +109,17 @@ Status Loader::decode_sections() {
   for (const Function& function : functions_) {
     if (code_.contains(function.section)) continue;
     const ElfSection& section = elf_.sections()[function.section];
-    Result<std::vector<isa::Instruction>> decoded = isa::decode(section.data);
-    if (!decoded) {
-      Error failure = std::move(decoded).error();
-      failure.where.file = elf_.file_name();
-      failure.where.section = section.name;
-      return failure;
-    }
     CodeSection code;
     code.elf = &section;
-    code.instructions = std::move(*decoded);
     code.at_slot.assign(section.data.size() / isa::kSlotSize, -1);
+    Result<std::vector<isa::Instruction>> decoded = isa::decode(section.data);
+    if (decoded) {
+      code.instructions = std::move(*decoded);
+    } else {
+      code.failure = std::move(decoded).error();
+      code.failure->where.file = elf_.file_name();
+      code.failure->where.section = section.name;
+    }
     code.relocated.assign(code.instructions.size(), false);
     for (std::size_t i = 0; i < code.instructions.size(); ++i) {
       code.at_slot[code.instructions[i].slot] = static_cast<std::int32_t>(i);
@@ -99,16 +130,18 @@ Status Loader::decode_sections() {
     code_.emplace(section.index, std::move(code));
   }
   // Functions start and end on instruction boundaries, and their jumps stay inside them.
-  for (const Function& function : functions_) {
+  for (Function& function : functions_) {
     const CodeSection& code = code_.at(function.section);
+    if (code.failure) continue;
     auto splits = [&](std::uint32_t slot) {
       return slot < code.at_slot.size() && code.at_slot[slot] < 0;
     };
     if (splits(function.start) || splits(function.end)) {
-      return error("function '" + function.name + "' (insns " + std::to_string(function.start) +
-                       ".." + std::to_string(function.end - 1) +
-                       " of the section) splits an lddw instruction",
-                   code.elf->name);
+      function.failure = error(
+          "function '" + function.name + "' (insns " + std::to_string(function.start) + ".." +
+              std::to_string(function.end - 1) + " of the section) splits an lddw instruction",
+          code.elf->name);
+      continue;
     }
     for (std::uint32_t slot = function.start; slot < function.end; ++slot) {
       if (code.at_slot[slot] < 0) continue;
@@ -117,10 +150,11 @@ Status Loader::decode_sections() {
       if (!isa::is_branch(insn.info().form)) continue;
       const std::int64_t target = insn.target();
       if (target < function.start || target >= function.end) {
-        return error("jump at " + describe_instruction(code, slot) +
-                         " leaves the function (to insn " +
-                         std::to_string(target - static_cast<std::int64_t>(function.start)) + ")",
-                     code.elf->name);
+        function.failure =
+            error("jump at " + describe_instruction(code, slot) + " leaves the function (to insn " +
+                      std::to_string(target - static_cast<std::int64_t>(function.start)) + ")",
+                  code.elf->name);
+        break;
       }
     }
   }
@@ -145,7 +179,12 @@ std::string Loader::extern_kind(const std::string& name) const {
   return "";
 }
 
-Status Loader::relocate(CodeSection& code, const ElfRelocation& relocation) {
+void Loader::fail_instruction(CodeSection& code, std::size_t index, Error error) {
+  code.errors.emplace(index, std::move(error));
+}
+
+Result<std::size_t> Loader::relocated_instruction(const CodeSection& code,
+                                                  const ElfRelocation& relocation) const {
   const ElfSection& section = *code.elf;
   const ElfSymbol& target = elf_.symbols()[relocation.symbol];
   const std::string type_name = relocation_name(relocation.type);
@@ -164,8 +203,15 @@ Status Loader::relocate(CodeSection& code, const ElfRelocation& relocation) {
                      to_hex(relocation.offset) + " points into the middle of an lddw instruction",
                  section.name);
   }
-  const auto index = static_cast<std::size_t>(code.at_slot[slot]);
+  return static_cast<std::size_t>(code.at_slot[slot]);
+}
+
+Status Loader::relocate(CodeSection& code, std::size_t index, const ElfRelocation& relocation) {
+  const ElfSection& section = *code.elf;
+  const ElfSymbol& target = elf_.symbols()[relocation.symbol];
+  const std::string type_name = relocation_name(relocation.type);
   isa::Instruction& insn = code.instructions[index];
+  const std::uint32_t slot = insn.slot;
   code.relocated[index] = true;
   auto where = [&] { return describe_instruction(code, slot); };
   auto fail = [&](const std::string& message) { return error(message, section.name); };
@@ -176,6 +222,25 @@ Status Loader::relocate(CodeSection& code, const ElfRelocation& relocation) {
   }
   XBPF_TRY(check_symbol_section(target, section.name));
   if (target.section == 0) {
+    // (clang's BTF describes a declared memset as an extern function, which reads as a
+    // kfunc; the kernel has no kfunc of these names)
+    if (relocation.type == kReloc64_32 &&
+        (insn.op == isa::Op::call_local || insn.op == isa::Op::call_helper) &&
+        is_builtin(target.name)) {
+      return lower_builtin_call(code, index, target.name);
+    }
+    // An extern function named after a helper (`extern void* bpf_map_lookup_elem(...)`) is
+    // that helper, as eBPF for Windows' loader resolves it.
+    if (relocation.type == kReloc64_32 &&
+        (insn.op == isa::Op::call_local || insn.op == isa::Op::call_helper) &&
+        target.name.starts_with("bpf_")) {
+      if (const progtype::HelperPrototype* helper =
+              progtype::helper_named(std::string_view(target.name).substr(4))) {
+        insn = isa::make(isa::Op::call_helper, 0, 0, 0, static_cast<std::int32_t>(helper->id));
+        insn.slot = slot;
+        return {};
+      }
+    }
     const std::string kind = extern_kind(target.name);
     return fail("extern '" + target.name + "'" + (kind.empty() ? "" : " (" + kind + ")") +
                 " used at " + where() + " is not supported");
@@ -211,8 +276,10 @@ Status Loader::relocate(CodeSection& code, const ElfRelocation& relocation) {
     return fail("R_BPF_64_64 relocation against '" + target.name + "' at " + where() +
                 " applies to " + std::string(insn.info().name) + ", expected lddw (src 0)");
   }
-  const std::uint64_t offset =
-      target.value + static_cast<std::uint64_t>(static_cast<std::uint32_t>(insn.imm));
+  // (the implicit addend in imm, and a RELA section's explicit one)
+  const std::uint64_t offset = target.value +
+                               static_cast<std::uint64_t>(static_cast<std::uint32_t>(insn.imm)) +
+                               static_cast<std::uint64_t>(relocation.addend);
   const std::uint8_t dst = insn.dst;
   if (const MapPlacement* placement = map_containing(target.section, offset)) {
     if (placement->offset != offset) {
@@ -248,16 +315,19 @@ Status Loader::relocate(CodeSection& code, const ElfRelocation& relocation) {
 
 // Local calls that clang resolved itself (no relocation): the target is in the same section.
 // Other pseudo sources of lddw only make sense as the result of a relocation.
-Status Loader::resolve_local_calls(CodeSection& code) {
+void Loader::resolve_local_calls(CodeSection& code) {
   for (std::size_t i = 0; i < code.instructions.size(); ++i) {
     const isa::Instruction& insn = code.instructions[i];
     if (code.relocated[i]) continue;
     if (insn.info().form == isa::Form::lddw && insn.op != isa::Op::lddw &&
         insn.op != isa::Op::lddw_code_addr) {
-      return error("lddw at " + describe_instruction(code, insn.slot) + " has pseudo source " +
-                       std::to_string(insn.src) + " (" + std::string(insn.info().name) +
-                       ") but no relocation; an object names maps through relocations",
-                   code.elf->name);
+      fail_instruction(
+          code, i,
+          error("lddw at " + describe_instruction(code, insn.slot) + " has pseudo source " +
+                    std::to_string(insn.src) + " (" + std::string(insn.info().name) +
+                    ") but no relocation; an object names maps through relocations",
+                code.elf->name));
+      continue;
     }
     if (insn.op != isa::Op::call_local && insn.op != isa::Op::lddw_code_addr) continue;
     const std::int64_t target = insn.target();
@@ -265,26 +335,46 @@ Status Loader::resolve_local_calls(CodeSection& code) {
         target >= 0 ? function_at(code.elf->index, static_cast<std::uint64_t>(target) * 8)
                     : std::nullopt;
     if (!function) {
-      return error(std::string(insn.op == isa::Op::call_local ? "call" : "lddw code_addr") +
-                       " at " + describe_instruction(code, insn.slot) + " targets insn " +
-                       std::to_string(target) + " of the section, which is not the start of a " +
-                       "function",
-                   code.elf->name);
+      fail_instruction(
+          code, i,
+          error(std::string(insn.op == isa::Op::call_local ? "call" : "lddw code_addr") + " at " +
+                    describe_instruction(code, insn.slot) + " targets insn " +
+                    std::to_string(target) + " of the section, which is not the start of a " +
+                    "function",
+                code.elf->name));
+      continue;
     }
     code.targets[i] = *function;
   }
-  return {};
 }
 
 Status Loader::relocate_code() {
   for (auto& [index, code] : code_) {
+    if (code.failure || index >= elf_.sections().size()) continue;  // builtins: no relocations
     Result<std::vector<ElfRelocation>> relocations = elf_.relocations_for(index);
     if (!relocations) return std::move(relocations).error();
-    for (const ElfRelocation& relocation : *relocations) {
-      if (relocation.type == kRelocNone) continue;
-      XBPF_TRY(relocate(code, relocation));
+    for (ElfRelocation relocation : *relocations) {
+      if (relocation.type == kRelocNone && relocation.symbol == 0) continue;
+      Result<std::size_t> at = relocated_instruction(code, relocation);
+      if (!at) return std::move(at).error();
+      // Older LLVM (objects with e_machine EM_NONE) wrote relocations of type 0 against the
+      // maps an lddw loads and the functions a call calls. libbpf goes by the instruction
+      // rather than the type, and so does xbpf for these.
+      if (relocation.type == kRelocNone) {
+        const isa::Op op = code.instructions[*at].op;
+        if (op == isa::Op::lddw) {
+          relocation.type = kReloc64_64;
+        } else if (op == isa::Op::call_local || op == isa::Op::call_helper) {
+          relocation.type = kReloc64_32;
+        } else {
+          continue;
+        }
+      }
+      if (Status done = relocate(code, *at, relocation); !done) {
+        fail_instruction(code, *at, std::move(done).error());
+      }
     }
-    XBPF_TRY(resolve_local_calls(code));
+    resolve_local_calls(code);
   }
   return {};
 }

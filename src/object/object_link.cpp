@@ -5,6 +5,7 @@
 #include <set>
 
 #include "object/loader.h"
+#include "support/linux_abi.h"
 
 namespace xbpf::object::detail {
 namespace {
@@ -18,9 +19,30 @@ std::pair<std::size_t, std::size_t> instruction_range(const CodeSection& code,
   return {first, last};
 }
 
+// iproute2's tail-call convention: a program in section "ID/KEY" goes into slot KEY of the
+// program array whose bpf_elf_map id is ID (Cilium's older datapath is built on it).
+std::optional<std::pair<std::uint32_t, std::uint32_t>> tail_call_slot(std::string_view section) {
+  const std::size_t slash = section.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view text) -> std::optional<std::uint32_t> {
+    if (text.empty() || text.size() > 10) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (value > UINT32_MAX) return std::nullopt;
+    return static_cast<std::uint32_t>(value);
+  };
+  const std::optional<std::uint32_t> id = number(section.substr(0, slash));
+  const std::optional<std::uint32_t> key = number(section.substr(slash + 1));
+  if (!id || !key) return std::nullopt;
+  return std::pair{*id, *key};
+}
+
 }  // namespace
 
-Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
+Program Loader::link(const Function& entry, std::size_t entry_index) {
   const ElfSection& section = elf_.sections()[entry.section];
   Program program;
   program.name = entry.name;
@@ -34,13 +56,20 @@ Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
   } else if (match) {
     program.type = match->type;
     program.attach = match->attach;
-  } else {
-    return error("section '" + section.name + "' of program '" + entry.name +
-                     "' does not name a program type (expected a libbpf section name such as "
-                     "xdp, tc, socket, kprobe/FUNCTION or cgroup/connect4); choose the type with "
-                     "--type",
-                 section.name);
   }
+  // A missing type is reported only when nothing else is wrong: libbpf's users set the type
+  // after open (bpf_program__set_type), and then the program's other errors must show.
+  std::optional<Error> missing_type;
+  if (!options_.type && !match) {
+    missing_type = error("section '" + section.name + "' of program '" + entry.name +
+                             "' does not name a program type (expected a libbpf section name "
+                             "such as xdp, tc, socket, kprobe/FUNCTION or cgroup/connect4); "
+                             "choose the type with --type",
+                         section.name);
+  }
+  auto keep_first = [&program](const Error& error) {
+    if (!program.error) program.error = error;
+  };
 
   // Which functions, in which order, and where each lands.
   std::vector<std::size_t> order = {entry_index};
@@ -49,7 +78,14 @@ Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
   for (std::size_t k = 0; k < order.size(); ++k) {
     const Function& function = functions_[order[k]];
     const CodeSection& code = code_.at(function.section);
+    if (code.failure) keep_first(*code.failure);
+    if (function.failure) keep_first(*function.failure);
+    if (code.failure || function.failure) continue;
     const auto [first, last] = instruction_range(code, function);
+    if (const auto bad = code.errors.lower_bound(first);
+        bad != code.errors.end() && bad->first < last) {
+      keep_first(bad->second);
+    }
     for (auto it = code.targets.lower_bound(first); it != code.targets.end() && it->first < last;
          ++it) {
       if (base.contains(it->second)) continue;
@@ -62,6 +98,7 @@ Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
   for (const std::size_t index : order) {
     const Function& function = functions_[index];
     const CodeSection& code = code_.at(function.section);
+    if (code.failure || function.failure) continue;
     const std::uint32_t at = base.at(index);
     const auto [first, last] = instruction_range(code, function);
     for (std::size_t i = first; i < last; ++i) {
@@ -93,15 +130,22 @@ Result<Program> Loader::link(const Function& entry, std::size_t entry_index) {
     }
   }
   program.maps.assign(maps.begin(), maps.end());
+  if (!program.error) program.error = std::move(missing_type);
   return program;
 }
 
 Status Loader::link_programs() {
   for (std::size_t i = 0; i < functions_.size(); ++i) {
-    if (!functions_[i].program) continue;
-    Result<Program> program = link(functions_[i], i);
-    if (!program) return std::move(program).error();
-    object_.programs.push_back(std::move(*program));
+    if (functions_[i].program) object_.programs.push_back(link(functions_[i], i));
+  }
+  for (const Program& program : object_.programs) {
+    const auto slot = tail_call_slot(program.section);
+    if (!slot) continue;
+    const auto map = legacy_map_ids_.find(slot->first);
+    if (map == legacy_map_ids_.end()) continue;
+    MapDefinition& array = object_.maps[map->second];
+    if (array.type != static_cast<std::uint32_t>(linux_abi::MapType::prog_array)) continue;
+    array.initial_references.emplace(slot->second, program.name);
   }
   return {};
 }

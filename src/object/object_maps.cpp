@@ -7,10 +7,22 @@
 #include "support/linux_abi.h"
 #include "support/text.h"
 
+namespace xbpf::object {
+
+std::string_view pinning_name(std::uint32_t pinning) {
+  switch (pinning) {
+    case kPinNone: return "PIN_NONE";
+    case kPinByName: return "PIN_BY_NAME";
+    case kPinGlobalNs: return "PIN_GLOBAL_NS";
+    default: return "";
+  }
+}
+
+}  // namespace xbpf::object
+
 namespace xbpf::object::detail {
 namespace {
 
-constexpr std::uint32_t kPinByName = 1;  // LIBBPF_PIN_BY_NAME
 constexpr int kMaxSpinLockDepth = 8;
 constexpr int kMaxSpinLockMembers = 4096;  // members searched at most, over all nesting
 
@@ -158,13 +170,7 @@ Result<std::size_t> Loader::add_btf_map(const std::string& name, std::uint32_t s
       if (field == "max_entries") map.max_entries = *value;
       if (field == "map_flags") map.flags = *value;
       if (field == "map_extra") map.map_extra = *value;
-      if (field == "pinning") {
-        if (*value > kPinByName) {
-          return fail("pinning " + std::to_string(*value) +
-                      " is neither LIBBPF_PIN_NONE (0) nor LIBBPF_PIN_BY_NAME (1)");
-        }
-        map.pinning = *value;
-      }
+      if (field == "pinning") map.pinning = *value;
       if (field == "key_size" || field == "value_size") {
         std::optional<std::uint32_t>& size = field == "key_size" ? key_size : value_size;
         if (size && *size != *value) {
@@ -308,42 +314,133 @@ Status Loader::check_overlaps(const ElfSection& section) const {
   return {};
 }
 
+// Legacy map records: struct bpf_map_def and iproute2's struct bpf_elf_map
+// (read_legacy_map_section says which layout is which).
 Status Loader::read_legacy_maps() {
-  const ElfSection* section = elf_.find_section("maps");
-  if (section == nullptr) return {};
+  constexpr std::uint64_t kElfMapSize = 36;  // iproute2's struct bpf_elf_map
+  constexpr std::uint32_t kNoInnerIndex = 0xffffffff;
+  struct Record {
+    std::uint32_t id = 0, inner_id = 0, inner_idx = kNoInnerIndex, inner_map_idx = 0;
+    std::uint64_t size = 0;  // of its section's records
+    std::size_t section = 0;
+    std::uint64_t offset = 0;
+  };
+  std::vector<Record> records;
+  const std::size_t first = object_.maps.size();
+  // `maps`, and the one-map-a-section `maps/NAME` of older loaders, in section order: an
+  // inner_map_idx counts maps in that order.
+  for (const ElfSection& section : elf_.sections()) {
+    if (section.name != "maps" && !section.name.starts_with("maps/")) continue;
+    XBPF_TRY(read_legacy_map_section(section, [&](const MapDefinition& map, std::uint64_t size,
+                                                  std::uint64_t offset, const auto& field) {
+      Record record;
+      record.size = size;
+      record.section = section.index;
+      record.offset = offset;
+      if (size >= kElfMapSize) {
+        record.id = field(5);
+        record.inner_id = field(7);
+        record.inner_idx = field(8);
+      } else if (size >= 28 && is_map_in_map(map.type)) {
+        record.inner_map_idx = field(5);
+      }
+      records.push_back(record);
+    }));
+  }
+
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (records[i].id != 0) legacy_map_ids_.emplace(records[i].id, first + i);
+  }
+  // Map-in-map: the inner map, and the maps stored in it at load.
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    MapDefinition& map = object_.maps[first + i];
+    if (!is_map_in_map(map.type)) continue;
+    const std::string section = elf_.sections()[records[i].section].name;
+    std::optional<std::size_t> inner;
+    if (records[i].size >= kElfMapSize) {
+      for (std::size_t j = 0; j < records.size() && records[i].inner_id != 0; ++j) {
+        if (j != i && records[j].id == records[i].inner_id) inner = j;
+      }
+      if (!inner) {
+        return error("map '" + map.name + "': " +
+                         (records[i].inner_id == 0
+                              ? std::string("a map-in-map needs an inner_id naming its inner map")
+                              : "no map has the id " + std::to_string(records[i].inner_id) +
+                                    " its inner_id names"),
+                     section, records[i].offset);
+      }
+      for (std::size_t j = 0; j < records.size(); ++j) {
+        if (j == i || records[j].id != records[i].inner_id || records[j].inner_id != 0 ||
+            records[j].inner_idx == kNoInnerIndex) {
+          continue;
+        }
+        map.initial_references[records[j].inner_idx] = object_.maps[first + j].name;
+      }
+    } else {
+      inner = records[i].inner_map_idx;
+      if (*inner >= records.size() || *inner == i) {
+        return error("map '" + map.name + "': inner_map_idx " + std::to_string(*inner) +
+                         " names no other map of the object's legacy maps (" +
+                         std::to_string(records.size()) + " maps)",
+                     section, records[i].offset);
+      }
+    }
+    map.inner = first + *inner;
+  }
+  return {};
+}
+
+// The records of one legacy map section. Three layouts share the first five fields (type, key
+// size, value size, max entries, flags) and differ by record size:
+// - 20 bytes: libbpf's struct bpf_map_def;
+// - 28 bytes: either samples/bpf's bpf_map_def (inner_map_idx, numa_node) or iproute2's
+//   first struct bpf_elf_map (id, pinning). Only a map-in-map uses inner_map_idx, and iproute2
+//   had no map-in-map then; a numa_node counts only with BPF_F_NUMA_NODE. So field 5 is the
+//   inner map's index for a map-in-map, and field 6 is the pinning unless the flag is set;
+// - 36 bytes: iproute2's struct bpf_elf_map (id, pinning, inner_id, inner_idx). A map-in-map
+//   takes its inner map from the map whose id is its inner_id; a map with an id and an
+//   inner_idx other than ~0 is stored at that slot of every map-in-map whose inner_id names it.
+template <typename Each>
+Status Loader::read_legacy_map_section(const ElfSection& section, const Each& each) {
   std::vector<const ElfSymbol*> symbols;
   for (const ElfSymbol& symbol : elf_.symbols()) {
-    if (symbol.section == section->index && symbol.type != kSymbolSection) {
+    if (symbol.section == section.index && symbol.type != kSymbolSection) {
       symbols.push_back(&symbol);
     }
   }
   if (symbols.empty()) {
-    if (section->size == 0) return {};
-    return error(
-        "section maps holds " + std::to_string(section->size) + " bytes but no map symbols",
-        section->name);
+    if (section.size == 0) return {};
+    return error("section " + section.name + " holds " + std::to_string(section.size) +
+                     " bytes but no map symbols",
+                 section.name);
   }
-  if (section->size % symbols.size() != 0 || section->size / symbols.size() < 4) {
-    return error("cannot tell the size of a struct bpf_map_def: " + std::to_string(symbols.size()) +
-                     " map symbols in " + std::to_string(section->size) + " bytes",
-                 section->name);
+  if (section.size % symbols.size() != 0 || section.size / symbols.size() < 20 ||
+      section.size / symbols.size() % 4 != 0) {
+    return error("cannot tell the size of a map record: " + std::to_string(symbols.size()) +
+                     " map symbols in " + std::to_string(section.size) +
+                     " bytes (expected records of 20 bytes or more, a multiple of 4)",
+                 section.name);
   }
-  const std::uint64_t record = section->size / symbols.size();
+  const std::uint64_t record = section.size / symbols.size();
   std::stable_sort(symbols.begin(), symbols.end(),
                    [](const ElfSymbol* a, const ElfSymbol* b) { return a->value < b->value; });
   for (const ElfSymbol* symbol : symbols) {
-    if (symbol->value > section->size || record > section->size - symbol->value) {
+    if (symbol->value > section.size || record > section.size - symbol->value) {
       return error("map '" + symbol->name + "' (" + std::to_string(record) + " bytes at " +
-                       to_hex(symbol->value) + ") lies outside section maps (" +
-                       std::to_string(section->size) + " bytes)",
-                   section->name);
+                       to_hex(symbol->value) + ") lies outside section " + section.name + " (" +
+                       std::to_string(section.size) + " bytes)",
+                   section.name);
     }
-    // struct bpf_map_def: type, key_size, value_size, max_entries, map_flags, then iproute2's
-    // id and pinning. A NOBITS section reads as zeroes.
+    if (symbol->value % record != 0) {
+      return error("map '" + symbol->name + "' starts at " + to_hex(symbol->value) +
+                       ", inside a record of " + std::to_string(record) + " bytes",
+                   section.name);
+    }
+    // A NOBITS section reads as zeroes.
     auto field = [&](std::uint64_t index) -> std::uint32_t {
       const std::uint64_t at = symbol->value + index * 4;
-      if (index * 4 + 4 > record || at + 4 > section->data.size()) return 0;
-      const auto& bytes = section->data;
+      if (index * 4 + 4 > record || at + 4 > section.data.size()) return 0;
+      const auto& bytes = section.data;
       return static_cast<std::uint32_t>(bytes[at]) |
              static_cast<std::uint32_t>(bytes[at + 1]) << 8 |
              static_cast<std::uint32_t>(bytes[at + 2]) << 16 |
@@ -357,15 +454,21 @@ Status Loader::read_legacy_maps() {
     map.value_size = field(2);
     map.max_entries = field(3);
     map.flags = field(4);
-    map.pinning = field(6);
     if (map.type == 0) {
-      return error("map '" + map.name + "': the map type is 0 (BPF_MAP_TYPE_UNSPEC)", section->name,
+      return error("map '" + map.name + "': the map type is 0 (BPF_MAP_TYPE_UNSPEC)", section.name,
                    symbol->value);
     }
-    placements_.push_back({section->index, symbol->value, record, object_.maps.size(), {}});
+    if (record >= 36) {
+      map.pinning = field(6);
+    } else if (record >= 28 && (map.flags & linux_abi::kNumaNode) == 0 &&
+               !pinning_name(field(6)).empty()) {
+      map.pinning = field(6);
+    }
+    each(map, record, symbol->value, field);
+    placements_.push_back({section.index, symbol->value, record, object_.maps.size(), {}});
     object_.maps.push_back(std::move(map));
   }
-  return check_overlaps(*section);
+  return check_overlaps(section);
 }
 
 Status Loader::read_global_data() {
@@ -418,9 +521,12 @@ Status Loader::read_initial_values() {
       return error(message, section->name, relocation.offset);
     };
     const ElfSymbol& target = elf_.symbols()[relocation.symbol];
-    if (relocation.type != kRelocAbs64) {
+    // Older LLVM wrote these 64-bit data relocations as R_BPF_64_64 (libbpf takes both).
+    if (relocation.type != kRelocAbs64 && relocation.type != kReloc64_64) {
       return fail("unsupported " + relocation_name(relocation.type) + " relocation against '" +
-                  target.name + "' in .maps (expected R_BPF_64_ABS64)");
+                  target.name +
+                  "' in .maps (expected R_BPF_64_ABS64, or R_BPF_64_64 as older "
+                  "LLVM wrote)");
     }
     if (relocation.offset > section->size || section->size - relocation.offset < 8) {
       return fail("relocation offset " + to_hex(relocation.offset) + " is outside section .maps (" +

@@ -7,6 +7,7 @@
 #include "progtype/progtype.h"
 #include "support/files.h"
 #include "support/json.h"
+#include "support/linux_abi.h"
 #include "support/sha256.h"
 #include "support/text.h"
 #include "verifier/verifier.h"
@@ -95,11 +96,20 @@ std::string metadata_json(const object::Object& object) {
 }  // namespace
 
 Result<aot::ImageSource> native_image_source(const object::Object& object,
-                                             const NativeBuildOptions& options) {
+                                             const NativeBuildOptions& options,
+                                             std::vector<ProgramFailure>* omitted) {
+  auto omit = [&](const object::Program& program, Error error) {
+    if (omitted != nullptr) omitted->push_back({program.name, program.section, std::move(error)});
+  };
   aot::ImageSource source;
   source.contract = contract_hash();
   source.metadata = metadata_json(object);
   for (const object::Program& program : object.programs) {
+    if (program.error) {
+      if (!options.independent_programs) return *program.error;
+      omit(program, *program.error);
+      continue;
+    }
     if (!options.verify) {
       source.programs.push_back({program.name, program.section,
                                  static_cast<std::uint32_t>(program.type), program.instructions});
@@ -109,15 +119,21 @@ Result<aot::ImageSource> native_image_source(const object::Object& object,
     if (!report) {
       Error error = std::move(report).error();
       error.message = program.name + ": " + error.message;
-      return error;
+      if (!options.independent_programs) return error;
+      omit(program, std::move(error));
+      continue;
     }
     if (!report->passed()) {
       Location where;
       where.file = object.file;
       where.section = program.section;
-      return make_error("refusing to compile a program the verifier rejects:\n" +
-                            verifier::format_report(program, *report),
-                        where);
+      Error error = make_error("refusing to compile a program the verifier rejects:\n" +
+                                   verifier::format_report(program, *report),
+                               where);
+      error.linux_errno = linux_abi::kEACCES;
+      if (!options.independent_programs) return error;
+      omit(program, std::move(error));
+      continue;
     }
     source.programs.push_back({program.name, program.section,
                                static_cast<std::uint32_t>(program.type), program.instructions});
@@ -183,14 +199,15 @@ Result<std::shared_ptr<const aot::Image>> cached_native_image(const object::Obje
 Result<LoadedFile> load_file_native(const std::string& path, RuntimeOptions runtime_options,
                                     const object::LoadObjectOptions& object_options,
                                     const NativeBuildOptions& build,
-                                    const std::optional<std::string>& image) {
+                                    const std::optional<std::string>& image,
+                                    const LoadOptions& load_options) {
   Result<object::Object> object = read_object_file(path, object_options);
   if (!object) return std::move(object).error();
   Result<std::shared_ptr<const aot::Image>> native =
       image ? load_native_image(*image) : cached_native_image(*object, build);
   if (!native) return std::move(native).error();
   runtime_options.native_image = std::move(*native);
-  return load_into_new_runtime(std::move(*object), runtime_options);
+  return load_into_new_runtime(std::move(*object), runtime_options, load_options);
 }
 
 }  // namespace xbpf::runtime

@@ -25,12 +25,17 @@ struct NativeBuildOptions {
   // Refuse programs the verifier rejects (with its diagnostic). Off only for debugging and
   // benchmarks of programs the verifier cannot prove yet (xbpf gen native --no-verify).
   bool verify = true;
+  // Leave out the programs that cannot load or that the verifier rejects, instead of failing
+  // (runtime::LoadOptions::independent_programs: the image holds the others).
+  bool independent_programs = false;
 };
 
 // Verifies every program of `object` (the first verifier diagnostic is the error) and
 // describes the image: programs, the object's maps and global data as metadata.
+// With options.independent_programs, the programs left out are added to `omitted` (when given).
 Result<aot::ImageSource> native_image_source(const object::Object& object,
-                                             const NativeBuildOptions& options = {});
+                                             const NativeBuildOptions& options = {},
+                                             std::vector<ProgramFailure>* omitted = nullptr);
 
 // native_image_source(), translated and compiled into the shared object `output`.
 Status build_native_image(const object::Object& object, const std::string& output,
@@ -51,6 +56,7 @@ Result<std::shared_ptr<const aot::Image>> cached_native_image(
 Result<LoadedFile> load_file_native(const std::string& path, RuntimeOptions runtime_options,
                                     const object::LoadObjectOptions& object_options,
                                     const NativeBuildOptions& build,
-                                    const std::optional<std::string>& image = std::nullopt);
+                                    const std::optional<std::string>& image = std::nullopt,
+                                    const LoadOptions& load_options = {});
 
 }  // namespace xbpf::runtime

@@ -108,6 +108,13 @@ const LoadedProgram* LoadedObject::find_program(std::string_view name) const {
   return nullptr;
 }
 
+const ProgramFailure* LoadedObject::failed(std::string_view name) const {
+  for (const ProgramFailure& failure : failures_) {
+    if (failure.name == name) return &failure;
+  }
+  return nullptr;
+}
+
 const LoadedMap* LoadedObject::find_map(std::string_view name) const {
   for (const LoadedMap& map : maps_) {
     if (map.name == name) return &map;
@@ -200,6 +207,94 @@ Status check_reused(const MapSpec& wanted, const Map& map) {
 
 }  // namespace
 
+Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& loaded,
+                                                                const object::Program& program,
+                                                                vm::Host* host) {
+  const object::Object& source = loaded.object_;
+  auto where = [&](const std::string& section = "") {
+    Location location;
+    location.file = source.file;
+    location.section = section;
+    return location;
+  };
+  const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
+  if (type == nullptr) {
+    return make_error(program.name + ": program type " +
+                          std::to_string(static_cast<unsigned>(program.type)) + " is not supported",
+                      where(program.section));
+  }
+  vm::Environment environment;
+  environment.host = host;
+  environment.jit_allowed = jit_;
+  environment.jit_blind = jit_blind_;
+  for (const isa::Instruction& insn : program.instructions) {
+    if (insn.op != isa::Op::call_helper) continue;
+    const std::int32_t id = insn.imm;
+    Location location = where(program.section);
+    location.instruction = insn.slot;
+    if (progtype::helper(id) == nullptr) {
+      return make_error(program.name + ": call to unknown helper " + std::to_string(id), location);
+    }
+    if (!type->allows_helper(id)) {
+      return make_error(program.name + ": " + helper_label(id) + " is not allowed in " +
+                            std::string(type->name) + " programs",
+                        location);
+    }
+    if (id == vm::kTailCallHelper) continue;  // the VM's own
+    const vm::Helper implementation = helpers::find(id);
+    if (implementation == nullptr) {
+      return make_error(program.name + ": " + helper_label(id) + " is not implemented by xbpf",
+                        location);
+    }
+    environment.set_helper(id, implementation);
+  }
+  if (verify_) XBPF_TRY(verify_program(source, program));
+  if (native_image_ != nullptr) {
+    if (const aot::Image::Program* native = native_image_->find(program.name)) {
+      const std::string digest = aot::bytecode_digest(program.instructions);
+      if (native->digest != digest) {
+        return make_error(program.name + ": the native image " + native_image_->path() +
+                              " holds other bytecode (SHA-256 " + native->digest +
+                              ", the object's is " + digest + ")",
+                          where(program.section));
+      }
+      environment.native = native_image_->function(*native);
+    } else {
+      std::string names;
+      for (const aot::Image::Program& held : native_image_->programs()) {
+        names += (names.empty() ? "" : ", ") + held.name;
+      }
+      return make_error(program.name + ": the native image " + native_image_->path() +
+                            " has no program of that name (it holds: " +
+                            (names.empty() ? std::string("none") : names) +
+                            "); build it from this object with xbpf gen native",
+                        where(program.section));
+    }
+  }
+  Result<std::shared_ptr<const vm::Program>> code =
+      vm::Program::create(program.instructions, environment);
+  if (!code) {
+    Error error = std::move(code).error();
+    error.where.file = source.file;
+    error.where.section = program.section;
+    error.message = program.name + ": " + error.message;
+    return error;
+  }
+  auto entry = std::make_shared<LoadedProgram>();
+  entry->id = next_id();
+  entry->name = program.name;
+  entry->section = program.section;
+  entry->type = type;
+  entry->source = &program;
+  entry->owner = &loaded;
+  entry->code = std::move(*code);
+  entry->verified = verify_;
+  for (std::size_t index : program.maps) {
+    if (index < loaded.maps_.size()) entry->maps.push_back(loaded.maps_[index].map.get());
+  }
+  return entry;
+}
+
 Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
                                                     const LoadOptions& options) {
   auto loaded = std::make_shared<LoadedObject>();
@@ -282,89 +377,20 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
                                                program.name) == options.programs.end()) {
       continue;
     }
-    const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
-    if (type == nullptr) {
-      return make_error(program.name + ": program type " +
-                            std::to_string(static_cast<unsigned>(program.type)) +
-                            " is not supported",
-                        where(program.section));
-    }
-    vm::Environment environment;
-    environment.host = host;
-    environment.jit_allowed = jit_;
-    environment.jit_blind = jit_blind_;
-    for (const isa::Instruction& insn : program.instructions) {
-      if (insn.op != isa::Op::call_helper) continue;
-      const std::int32_t id = insn.imm;
-      Location location = where(program.section);
-      location.instruction = insn.slot;
-      if (progtype::helper(id) == nullptr) {
-        return make_error(program.name + ": call to unknown helper " + std::to_string(id),
-                          location);
-      }
-      if (!type->allows_helper(id)) {
-        return make_error(program.name + ": " + helper_label(id) + " is not allowed in " +
-                              std::string(type->name) + " programs",
-                          location);
-      }
-      if (id == vm::kTailCallHelper) continue;  // the VM's own
-      const vm::Helper implementation = helpers::find(id);
-      if (implementation == nullptr) {
-        return make_error(program.name + ": " + helper_label(id) + " is not implemented by xbpf",
-                          location);
-      }
-      environment.set_helper(id, implementation);
-    }
-    if (verify_) XBPF_TRY(verify_program(source, program));
-    if (native_image_ != nullptr) {
-      if (const aot::Image::Program* native = native_image_->find(program.name)) {
-        const std::string digest = aot::bytecode_digest(program.instructions);
-        if (native->digest != digest) {
-          return make_error(program.name + ": the native image " + native_image_->path() +
-                                " holds other bytecode (SHA-256 " + native->digest +
-                                ", the object's is " + digest + ")",
-                            where(program.section));
-        }
-        environment.native = native_image_->function(*native);
-      } else {
-        std::string names;
-        for (const aot::Image::Program& held : native_image_->programs()) {
-          names += (names.empty() ? "" : ", ") + held.name;
-        }
-        return make_error(program.name + ": the native image " + native_image_->path() +
-                              " has no program of that name (it holds: " +
-                              (names.empty() ? std::string("none") : names) +
-                              "); build it from this object with xbpf gen native",
-                          where(program.section));
-      }
-    }
-    Result<std::shared_ptr<const vm::Program>> code =
-        vm::Program::create(program.instructions, environment);
-    if (!code) {
-      Error error = std::move(code).error();
-      error.where.file = source.file;
-      error.where.section = program.section;
-      error.message = program.name + ": " + error.message;
-      return error;
-    }
-    auto entry = std::make_shared<LoadedProgram>();
-    entry->id = next_id();
-    entry->name = program.name;
-    entry->section = program.section;
-    entry->type = type;
-    entry->source = &program;
-    entry->owner = loaded.get();
-    entry->code = std::move(*code);
-    entry->verified = verify_;
-    for (std::size_t index : program.maps) {
-      if (index < loaded->maps_.size()) entry->maps.push_back(loaded->maps_[index].map.get());
+    Result<std::shared_ptr<LoadedProgram>> entry =
+        program.error ? Result<std::shared_ptr<LoadedProgram>>(*program.error)
+                      : prepare_program(*loaded, program, host);
+    if (!entry) {
+      if (!options.independent_programs) return std::move(entry).error();
+      loaded->failures_.push_back({program.name, program.section, std::move(entry).error()});
+      continue;
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      programs_[entry->id] = entry->code;
-      by_code_[entry->code.get()] = entry.get();
+      programs_[(*entry)->id] = (*entry)->code;
+      by_code_[(*entry)->code.get()] = entry->get();
     }
-    loaded->programs_.push_back(std::move(entry));
+    loaded->programs_.push_back(std::move(*entry));
   }
 
   // Initial values of program arrays and map-in-map slots.
@@ -375,6 +401,12 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
         id = program->id;
       } else if (const LoadedMap* map = loaded->find_map(name)) {
         id = map->id;
+      } else if (loaded->failed(name) != nullptr ||
+                 (!options.programs.empty() &&
+                  std::find(options.programs.begin(), options.programs.end(), name) ==
+                      options.programs.end() &&
+                  source.find_program(name) != nullptr)) {
+        continue;  // a program that did not load, or was not asked for: the slot stays empty
       } else {
         return make_error("map '" + source.maps[i].name + "': slot " + std::to_string(slot) +
                               " names '" + name + "', which is neither a loaded program nor a map",
@@ -399,20 +431,23 @@ Result<object::Object> read_object_file(const std::string& path,
   return object::read_object(std::move(*bytes), path, options);
 }
 
-Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options) {
+Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options,
+                                         const LoadOptions& load_options) {
   LoadedFile file;
   file.runtime = std::make_unique<Runtime>(options);
-  Result<std::shared_ptr<LoadedObject>> loaded = file.runtime->load(std::move(object));
+  Result<std::shared_ptr<LoadedObject>> loaded =
+      file.runtime->load(std::move(object), load_options);
   if (!loaded) return std::move(loaded).error();
   file.object = std::move(*loaded);
   return file;
 }
 
 Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options,
-                             const object::LoadObjectOptions& object_options) {
+                             const object::LoadObjectOptions& object_options,
+                             const LoadOptions& load_options) {
   Result<object::Object> object = read_object_file(path, object_options);
   if (!object) return std::move(object).error();
-  return load_into_new_runtime(std::move(*object), runtime_options);
+  return load_into_new_runtime(std::move(*object), runtime_options, load_options);
 }
 
 }  // namespace xbpf::runtime

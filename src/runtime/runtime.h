@@ -47,6 +47,13 @@ struct LoadedProgram {
   bool verified = false;
 };
 
+// A program of the object that did not load (with LoadOptions::independent_programs).
+struct ProgramFailure {
+  std::string name;
+  std::string section;
+  Error error;
+};
+
 class LoadedObject {
  public:
   [[nodiscard]] const object::Object& object() const { return object_; }
@@ -54,6 +61,9 @@ class LoadedObject {
   [[nodiscard]] const std::vector<std::shared_ptr<LoadedProgram>>& programs() const {
     return programs_;
   }
+  // The programs that did not load, and why (LoadOptions::independent_programs).
+  [[nodiscard]] const std::vector<ProgramFailure>& failures() const { return failures_; }
+  [[nodiscard]] const ProgramFailure* failed(std::string_view name) const;
   [[nodiscard]] const LoadedProgram* find_program(std::string_view name) const;
   [[nodiscard]] const LoadedMap* find_map(std::string_view name) const;
   [[nodiscard]] Runtime& runtime() const { return *runtime_; }
@@ -64,6 +74,7 @@ class LoadedObject {
   object::Object object_;
   std::vector<LoadedMap> maps_;
   std::vector<std::shared_ptr<LoadedProgram>> programs_;
+  std::vector<ProgramFailure> failures_;
   std::vector<std::unique_ptr<vm::Host>> hosts_;
 };
 
@@ -95,6 +106,11 @@ struct LoadOptions {
   // the object was opened (its initial data is then the map's, not stored again). Each must
   // match its definition's type, sizes, max_entries and flags.
   std::vector<std::shared_ptr<Map>> maps;
+  // A program that cannot load (Program::error, refused by the verifier, a helper xbpf lacks)
+  // does not fail the object: it is recorded in LoadedObject::failures() and the others load,
+  // as with libbpf's autoload turned off for it. Otherwise the first such program fails the
+  // load, as bpf_object__load does.
+  bool independent_programs = false;
 };
 
 // The map an object's definition asks for (.rodata read-only to programs, a perf event array
@@ -128,6 +144,9 @@ class Runtime final : public MapRegistry {
 
  private:
   std::uint32_t next_id() { return ++last_id_; }
+  Result<std::shared_ptr<LoadedProgram>> prepare_program(LoadedObject& loaded,
+                                                         const object::Program& program,
+                                                         vm::Host* host);
   unsigned possible_cpus_;
   bool jit_;
   bool jit_blind_;
@@ -151,11 +170,13 @@ struct LoadedFile {
 
 // Reads the ELF object at `path` and loads it into a new runtime.
 Result<LoadedFile> load_file(const std::string& path, const RuntimeOptions& runtime_options = {},
-                             const object::LoadObjectOptions& object_options = {});
+                             const object::LoadObjectOptions& object_options = {},
+                             const LoadOptions& load_options = {});
 
 // The parts of load_file: reading the object, and loading it into a new runtime.
 Result<object::Object> read_object_file(const std::string& path,
                                         const object::LoadObjectOptions& options);
-Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options);
+Result<LoadedFile> load_into_new_runtime(object::Object object, const RuntimeOptions& options,
+                                         const LoadOptions& load_options = {});
 
 }  // namespace xbpf::runtime

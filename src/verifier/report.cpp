@@ -8,6 +8,7 @@ namespace xbpf::verifier {
 
 Result<Report> verify(const object::Object& object, const object::Program& program,
                       const Options& options) {
+  if (program.error) return *program.error;
   const progtype::ProgramTypeInfo* type = progtype::program_type(program.type);
   if (!type) {
     return make_error(program.section + "/" + program.name + ": program type " +

@@ -47,7 +47,7 @@ enum class Kind : std::uint8_t {
   packet_neg,
   // A number equal to packet_size - w, w in `num` (packet_end + e plus a packet_neg o: w = o -
   // e): a comparison with a constant bounds the packet size. Any other use turns it into a
-  // plain number first (demote() in analyzer.cpp).
+  // plain number first (demote() in values.cpp).
   size_minus,
   mixed,  // different kinds on different paths: a type set (Reg::types), else opaque
 };

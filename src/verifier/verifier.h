@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "isa/instruction.h"
@@ -58,11 +59,24 @@ struct ProgramView {
   std::span<const object::MapDefinition> maps;
 };
 
+// The kind of obligation a diagnostic reports (assertions.def).
+enum class AssertionKind : std::uint8_t {
+#define XBPF_ASSERTION(name, what) name,
+#include "verifier/assertions.def"
+#undef XBPF_ASSERTION
+};
+std::string_view assertion_kind_name(AssertionKind kind);  // "in_bounds"
+std::string_view assertion_kind_meaning(AssertionKind kind);
+std::optional<AssertionKind> assertion_kind_named(std::string_view name);
+std::span<const AssertionKind> all_assertion_kinds();
+
 struct Diagnostic {
-  std::uint32_t pc = 0;   // slot of the instruction
-  std::string message;    // what failed, in words
-  std::string assertion;  // the property, e.g. "r2.offset + 4 <= packet_size"
-  std::string state;      // the relevant registers and stack
+  std::uint32_t pc = 0;  // slot of the instruction
+  AssertionKind kind = AssertionKind::analysis_budget;
+  std::string message;        // what failed, in words
+  std::string assertion;      // the property with its operands, e.g. "r2.offset + 4 <= packet_size"
+  std::string state;          // the relevant registers and stack
+  std::vector<int> operands;  // the registers the assertion is about
 };
 
 struct Report {

@@ -60,7 +60,8 @@ TEST(LibbpfErrors, PrintCallbackGetsLevelsAndSetPrintReturnsThePrevious) {
   EXPECT_NE(capture.warnings().find("libbpf: elf: failed to open /nonexistent/object.o"),
             std::string::npos)
       << capture.all();
-  EXPECT_NE(capture.all().find("libbpf: loading object from /nonexistent/object.o"), std::string::npos);
+  EXPECT_NE(capture.all().find("libbpf: loading object from /nonexistent/object.o"),
+            std::string::npos);
   EXPECT_EQ(capture.warnings().find("loading"), std::string::npos);  // DEBUG, not WARN
   // NULL silences it; setting it back returns what was set.
   libbpf_print_fn_t ours = libbpf_set_print(nullptr);

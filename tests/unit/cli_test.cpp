@@ -404,6 +404,43 @@ TEST_F(Cli, ProgRunRefusesBadObjectInput) {
   EXPECT_THAT(bad_type.err, HasSubstr("unknown program type 'frobnicator' (known: "));
 }
 
+TEST_F(Cli, ProgramsThatCannotLoadAreNamedAndTheOthersWork) {
+  const std::string object = program_object("loader_mixed");
+  if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";
+  // verify: each program on its own; one that cannot load is an ERROR line, and exit 2.
+  platform::ProcessResult verify = xbpf({"verify", object});
+  EXPECT_EQ(verify.exit_code, 2);
+  EXPECT_THAT(verify.out, HasSubstr("PASS xdp/good ("));
+  EXPECT_THAT(verify.out, HasSubstr("ERROR xdp/uses_kconfig: "));
+  EXPECT_THAT(verify.out, HasSubstr("extern 'LINUX_KERNEL_VERSION' (kconfig) used at insn 0"));
+  EXPECT_THAT(verify.out, HasSubstr("ERROR from-netdev/old_section: "));
+  platform::ProcessResult typed =
+      xbpf({"verify", object, "section", "from-netdev", "--type", "xdp"});
+  EXPECT_EQ(typed.exit_code, 0) << typed.out << typed.err;
+  EXPECT_THAT(typed.out, HasSubstr("PASS from-netdev/old_section ("));
+  // prog show lists them, with the reason.
+  platform::ProcessResult shown = xbpf({"prog", "show", object});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr(": xdp  name good  section xdp"));
+  EXPECT_THAT(shown.out, HasSubstr("-: not loaded  name uses_kconfig  section xdp\n\t"));
+  platform::ProcessResult json = xbpf({"-j", "prog", "show", object});
+  EXPECT_THAT(json.out,
+              HasSubstr("\"not_loaded\":[{\"name\":\"uses_kconfig\",\"section\":\"xdp\""));
+  // The one that loads runs; the one that cannot says why.
+  const std::string packet = file("packet.bin", std::string(64, '\x11'));
+  platform::ProcessResult run = xbpf({"prog", "run", object, "name", "good", "data_in", packet});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("Return value: 2"));
+  platform::ProcessResult refused =
+      xbpf({"prog", "run", object, "name", "uses_kconfig", "data_in", packet});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("program 'uses_kconfig' cannot be loaded: extern "
+                                     "'LINUX_KERNEL_VERSION' (kconfig)"));
+  platform::ProcessResult ambiguous = xbpf({"prog", "run", object, "data_in", packet});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_THAT(ambiguous.err, HasSubstr("xdp/uses_kconfig (not loaded)"));
+}
+
 TEST_F(Cli, DisasmInterleavesSource) {
   const std::string object = program_object("cli_trace");
   if (!fs::exists(object)) GTEST_SKIP() << object << " is not built (clang missing?)";

@@ -134,7 +134,7 @@ TEST(Elf, RejectsWhatIsNotAnElfObject) {
   bytes[18] = 62;  // EM_X86_64
   const std::string message = parse_error(bytes);
   EXPECT_THAT(message, HasSubstr("bad.o"));
-  EXPECT_THAT(message, HasSubstr("not a BPF object (e_machine 62, expected 247 EM_BPF)"));
+  EXPECT_THAT(message, HasSubstr("not a BPF object (e_machine 62, expected 247 EM_BPF"));
 }
 
 TEST(Elf, RejectsSectionTableOutsideTheFile) {

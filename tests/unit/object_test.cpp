@@ -15,6 +15,7 @@
 
 #include "object/core.h"
 #include "object/elf.h"
+#include "object_test_util.h"
 #include "support/files.h"
 #include "support/linux_abi.h"
 #include "test_paths.h"
@@ -22,42 +23,14 @@
 namespace xbpf::object {
 namespace {
 
+using namespace xbpf::object::test;  // NOLINT(google-build-using-namespace)
+
 namespace fs = std::filesystem;
 using progtype::AttachType;
 using progtype::ProgramType;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-
-fs::path programs_dir() { return test::binary_dir() / "tests" / "programs"; }
-
-// The bytes of tests/programs/NAME.vCPU.o, or nullopt when the programs were not built.
-std::optional<std::vector<std::uint8_t>> object_bytes(const std::string& name, int cpu = 3) {
-  const fs::path path = programs_dir() / (name + ".v" + std::to_string(cpu) + ".o");
-  if (!fs::exists(path)) return std::nullopt;
-  Result<std::vector<std::uint8_t>> bytes = read_file(path.string());
-  if (!bytes) return std::nullopt;
-  return std::move(bytes).value();
-}
-
-#define REQUIRE_OBJECT(var, name)                                               \
-  std::optional<std::vector<std::uint8_t>> var = object_bytes(name);            \
-  if (!var) GTEST_SKIP() << "the eBPF test programs were not built (" name ")"; \
-  do {                                                                          \
-  } while (false)
-
-Object load_ok(std::vector<std::uint8_t> bytes, const std::string& name,
-               const LoadObjectOptions& options = {}) {
-  Result<Object> object = read_object(std::move(bytes), name, options);
-  EXPECT_TRUE(object.ok()) << object.error().to_string();
-  return object.ok() ? std::move(object).value() : Object();
-}
-
-std::string load_error(std::vector<std::uint8_t> bytes, const LoadObjectOptions& options = {}) {
-  Result<Object> object = read_object(std::move(bytes), "bad.o", options);
-  EXPECT_FALSE(object.ok()) << "loaded a malformed object";
-  return object.ok() ? "" : object.error().to_string();
-}
 
 const MapDefinition& map_named(const Object& object, std::string_view name) {
   const std::optional<std::size_t> index = object.find_map(name);
@@ -106,63 +79,6 @@ void expect_valid(const Program& program) {
     previous = line.instruction;
   }
 }
-
-// Raw edits of an ELF object, located with the ELF reader.
-class ElfEditor {
- public:
-  explicit ElfEditor(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {
-    Result<ElfFile> file = ElfFile::parse(bytes_, "edit.o");
-    EXPECT_TRUE(file.ok());
-    if (file.ok()) elf_.emplace(std::move(*file));
-  }
-  const ElfFile& elf() const { return *elf_; }
-  std::vector<std::uint8_t>& bytes() { return bytes_; }
-
-  std::uint64_t get(std::uint64_t at, int size) const {
-    std::uint64_t value = 0;
-    for (int i = size - 1; i >= 0; --i)
-      value = (value << 8) | bytes_[at + static_cast<std::uint64_t>(i)];
-    return value;
-  }
-  void put(std::uint64_t at, std::uint64_t value, int size) {
-    for (int i = 0; i < size; ++i)
-      bytes_[at + static_cast<std::uint64_t>(i)] = static_cast<std::uint8_t>(value >> (8 * i));
-  }
-  const ElfSection& section(std::string_view name) const {
-    const ElfSection* found = elf_->find_section(name);
-    EXPECT_NE(found, nullptr) << name;
-    return *found;
-  }
-  // File offset of a section's header.
-  std::uint64_t header(std::string_view name) const {
-    return get(40, 8) + section(name).index * 64;
-  }
-  std::uint64_t symbol_entry(std::string_view name) const {
-    for (const ElfSymbol& symbol : elf_->symbols()) {
-      if (symbol.name == name) return section(".symtab").offset + symbol.index * 24;
-    }
-    ADD_FAILURE() << "no symbol " << name;
-    return 0;
-  }
-  // File offset of relocation `index` in section `rel`.
-  std::uint64_t relocation(std::string_view rel, std::size_t index) const {
-    return section(rel).offset + index * 16;
-  }
-  // Replaces a string inside a section (same length).
-  void replace(std::string_view section_name, std::string_view from, std::string_view to) {
-    ASSERT_EQ(from.size(), to.size());
-    const ElfSection& s = section(section_name);
-    auto* begin = bytes_.data() + s.offset;
-    auto* end = begin + s.size;
-    auto* at = std::search(begin, end, from.begin(), from.end());
-    ASSERT_NE(at, end) << "no '" << from << "' in " << section_name;
-    std::memcpy(at, to.data(), to.size());
-  }
-
- private:
-  std::vector<std::uint8_t> bytes_;
-  std::optional<ElfFile> elf_;
-};
 
 // ---- maps ----
 
@@ -438,11 +354,14 @@ TEST(Object, LoadsEveryTestProgramAtEveryCpuVersion) {
     Result<std::vector<std::uint8_t>> bytes = read_file(entry.path().string());
     ASSERT_TRUE(bytes.ok());
     Result<Object> object = read_object(std::move(*bytes), entry.path().filename().string());
+    ASSERT_TRUE(object.ok()) << object.error().to_string();
     if (refused.contains(stem) || refused.contains(entry.path().stem().string())) {
-      EXPECT_FALSE(object.ok()) << entry.path();
+      // The program that uses the extern cannot load; the object can.
+      EXPECT_TRUE(std::any_of(object->programs.begin(), object->programs.end(),
+                              [](const Program& program) { return program.error.has_value(); }))
+          << entry.path();
       continue;
     }
-    ASSERT_TRUE(object.ok()) << object.error().to_string();
     EXPECT_FALSE(object->programs.empty()) << entry.path();
     for (const Program& program : object->programs) expect_valid(program);
     ++loaded;
@@ -481,10 +400,10 @@ TEST(Object, RefusesCoreRelocationsAgainstOtherStructs) {
   editor.replace(".BTF", std::string_view("__sk_buff\0", 10), std::string_view("task_strc\0", 10));
   EXPECT_THAT(load_error(editor.bytes()),
               HasSubstr("bad.o: section tc: CO-RE relocation (field_byte_offset, access '0:0') at "
-                        "insn 1 of tc/core_skb: root type 'struct task_strc' is not one of the "
-                        "uapi structs xbpf describes (xdp_md, __sk_buff,"));
-  EXPECT_TRUE(is_core_known_struct("bpf_sock_addr"));
-  EXPECT_FALSE(is_core_known_struct("task_struct"));
+                        "insn 1 of tc/core_skb: struct task_strc is not a type xbpf describes "
+                        "(packet headers such as ethhdr,"));
+  EXPECT_TRUE(is_core_known_type("bpf_sock_addr"));
+  EXPECT_FALSE(is_core_known_type("task_struct"));
 }
 
 TEST(Object, ComputesCoreValuesFromTheLocalBtf) {
@@ -770,8 +689,8 @@ TEST(Object, RefusesBadLegacyMapSections) {
   ElfEditor editor(*bytes);
   editor.put(editor.header("maps") + 32, 39, 8);  // sh_size
   EXPECT_THAT(load_error(editor.bytes()),
-              HasSubstr("section maps: cannot tell the size of a struct bpf_map_def: 2 map symbols "
-                        "in 39 bytes"));
+              HasSubstr("section maps: cannot tell the size of a map record: 2 map symbols in 39 "
+                        "bytes (expected records of 20 bytes or more, a multiple of 4)"));
 }
 
 TEST(Object, RefusesBadInitialValues) {
@@ -788,8 +707,8 @@ TEST(Object, RefusesBadInitialValues) {
 // refuses the object or loads it, and every message names the file.
 TEST(Object, SurvivesEveryByteFlip) {
   for (const char* seed : {"maps.o", "calls.o"}) {
-    Result<std::vector<std::uint8_t>> bytes =
-        read_file((test::source_dir() / "tests" / "fuzz" / "seeds" / "loader" / seed).string());
+    Result<std::vector<std::uint8_t>> bytes = read_file(
+        (xbpf::test::source_dir() / "tests" / "fuzz" / "seeds" / "loader" / seed).string());
     ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
     ASSERT_TRUE(read_object(*bytes, seed).ok());
     std::size_t refused = 0;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -194,6 +195,11 @@ TEST(VerifierCorpus, LinuxAgrees) {
   for (const auto& path : safe) {
     if (kKernelRefusesSafe.count(path.stem().string())) continue;
     auto loaded = platform::kernel::KernelObject::open_and_load(path.string());
+    if (!loaded && loaded.error().linux_errno == EOPNOTSUPP) {
+      // This kernel lacks a helper the program calls: it cannot say here.
+      std::printf("[ skipped  ] %s\n", loaded.error().message.c_str());
+      continue;
+    }
     EXPECT_TRUE(loaded.ok()) << path.filename() << ": Linux refuses it: "
                              << (loaded.ok() ? "" : loaded.error().to_string());
   }

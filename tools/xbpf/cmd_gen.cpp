@@ -40,16 +40,17 @@ int gen_native(Args& args) {
   }
   Result<std::optional<std::string>> out = args.value("-o");
   if (!out) return report(out.error());
-  Result<std::optional<std::string>> type = args.value("--type");
-  if (!type) return report(type.error());
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return report(selection.error());
   Result<std::optional<std::string>> c_file = args.value("--c");
   if (!c_file) return report(c_file.error());
   runtime::NativeBuildOptions build;
   build.verify = !args.flag("--no-verify");
+  build.independent_programs = true;
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("gen native needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
-  Result<object::Object> object = read_object_file(*file, *type);
+  Result<object::Object> object = read_object_file(*file, *selection);
   if (!object) return report(object.error());
   std::string output = out->value_or("");
   if (output.empty()) {
@@ -60,8 +61,28 @@ int gen_native(Args& args) {
   if (!build.verify) {
     std::fprintf(stderr, "xbpf: warning: --no-verify: the image's programs are not verified\n");
   }
-  Result<aot::ImageSource> source = runtime::native_image_source(*object, build);
+  // The image holds the programs that load and verify; the others are named and left out.
+  std::vector<runtime::ProgramFailure> omitted;
+  Result<aot::ImageSource> source = runtime::native_image_source(*object, build, &omitted);
   if (!source) return report(source.error(), kExitFailed);
+  std::erase_if(source->programs, [&](const aot::ProgramSource& program) {
+    return (selection->name && program.name != *selection->name) ||
+           (selection->section && program.section != *selection->section);
+  });
+  for (const runtime::ProgramFailure& failure : omitted) {
+    if ((selection->name && failure.name != *selection->name) ||
+        (selection->section && failure.section != *selection->section)) {
+      continue;
+    }
+    std::fprintf(stderr, "xbpf: warning: program '%s' (section %s) is left out: %s\n",
+                 failure.name.c_str(), failure.section.c_str(), failure.error.to_string().c_str());
+  }
+  if (source->programs.empty()) {
+    return report(make_error(*file + ": no program to compile" +
+                             (omitted.empty() ? std::string(" matches")
+                                              : std::string(" (the warnings above say why)"))),
+                  omitted.empty() ? kExitBadInput : kExitFailed);
+  }
   Result<std::string> c_source = aot::translate(*source);
   if (!c_source) return report(c_source.error(), kExitFailed);
   if (*c_file) {

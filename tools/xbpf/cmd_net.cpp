@@ -77,12 +77,11 @@ int command_net_attach(Args& args) {
   }
   std::optional<std::string> kind = args.positional();
   if (!kind || *kind != "xdp") return report(usage_error("net attach supports 'xdp' only"));
-  std::optional<std::string> name, section, dev, tap, forward, maps;
-  for (auto [keyword, field] : {std::pair{"name", &name},
-                                {"section", &section},
-                                {"dev", &dev},
-                                {"forward", &forward},
-                                {"init-maps", &maps}}) {
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return report(selection.error());
+  std::optional<std::string> dev, tap, forward, maps;
+  for (auto [keyword, field] :
+       {std::pair{"dev", &dev}, {"forward", &forward}, {"init-maps", &maps}}) {
     Result<std::optional<std::string>> value = args.value(keyword);
     if (!value) return report(value.error());
     *field = std::move(*value);
@@ -101,10 +100,10 @@ int command_net_attach(Args& args) {
   if (Status rest = args.finish(); !rest) return report(rest.error());
   if (!dev) return report(usage_error("net attach xdp needs an interface: dev IFACE"));
   if (tap && forward) return report(usage_error("give --deliver tap or --forward, not both"));
-  Result<LoadedFile> loaded = load_object_file(*file, std::nullopt, *engine);
+  Result<LoadedFile> loaded = load_object_file(*file, *selection, *engine);
   if (!loaded) return report_load_error(loaded.error());
-  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, name, section);
-  if (!program) return report(program.error());
+  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, *selection);
+  if (!program) return report_load_error(program.error());
   if (maps) {
     if (Status done = init_maps(*maps, *loaded->object); !done) return report(done.error());
   }

@@ -61,7 +61,10 @@ data_in and r2 = its length, as in the ISA conformance suite.
 constexpr const char* kShowHelp = R"help(Usage: xbpf prog show FILE [--type TYPE]
 
 Lists an object's programs (type, name, section, instructions, the maps they use) and its
-maps (type, key and value sizes, entries), in bpftool's format; JSON with -j.
+maps (type, key and value sizes, entries), in bpftool's format; JSON with -j. A program that
+cannot be loaded (its section names no program type and --type gives none, it calls an
+extern, a relocation of its code cannot be resolved) is listed with the reason, and the
+others are shown as usual.
 )help";
 
 constexpr const char* kTracelogHelp = R"help(Usage: xbpf prog tracelog [--no-follow]
@@ -77,7 +80,8 @@ std::uint64_t return_first(std::uint64_t r1, std::uint64_t, std::uint64_t, std::
 }
 
 struct RunArguments {
-  std::optional<std::string> name, section, data_in, data_out, ctx_in, ctx_out, type;
+  ProgramSelection selection;
+  std::optional<std::string> data_in, data_out, ctx_in, ctx_out;
   std::uint64_t repeat = 1;
   EngineChoice engine;
   unsigned cpu = 0;
@@ -87,13 +91,13 @@ struct RunArguments {
 
 Result<RunArguments> parse_run(Args& args) {
   RunArguments run;
-  for (auto [keyword, field] : {std::pair{"name", &run.name},
-                                {"section", &run.section},
-                                {"data_in", &run.data_in},
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return std::move(selection).error();
+  run.selection = std::move(*selection);
+  for (auto [keyword, field] : {std::pair{"data_in", &run.data_in},
                                 {"data_out", &run.data_out},
                                 {"ctx_in", &run.ctx_in},
-                                {"ctx_out", &run.ctx_out},
-                                {"type", &run.type}}) {
+                                {"ctx_out", &run.ctx_out}}) {
     Result<std::optional<std::string>> value = args.value(keyword);
     if (!value) return std::move(value).error();
     *field = std::move(*value);
@@ -152,8 +156,8 @@ void print_result(const Args& args, std::uint64_t retval, std::uint64_t average,
 
 // Assembly or bytecode: the conformance convention (r1 = data, r2 = length), helper 5.
 int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
-  if (run.name || run.section || run.ctx_in || run.ctx_out || run.type || run.dump_maps ||
-      run.engine.image) {
+  if (run.selection.name || run.selection.section || run.ctx_in || run.ctx_out ||
+      run.selection.type || run.dump_maps || run.engine.image) {
     return report(usage_error(
         "name, section, ctx_in, ctx_out, image, --type and --dump-maps need an object file"));
   }
@@ -210,11 +214,10 @@ int run_raw(Args& args, const RunArguments& run, const ProgramFile& file) {
 }
 
 int run_object(Args& args, const RunArguments& run) {
-  Result<LoadedFile> loaded = load_object_file(run.file, run.type, run.engine);
+  Result<LoadedFile> loaded = load_object_file(run.file, run.selection, run.engine);
   if (!loaded) return report_load_error(loaded.error());
-  Result<const runtime::LoadedProgram*> program =
-      select_program(*loaded->object, run.name, run.section);
-  if (!program) return report(program.error());
+  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, run.selection);
+  if (!program) return report_load_error(program.error());
   runtime::TestRunOptions options;
   Result<std::vector<std::uint8_t>> data_in = read_optional(run.data_in);
   if (!data_in) return report(data_in.error());
@@ -272,7 +275,9 @@ int command_prog_show(Args& args) {
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("prog show needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
-  Result<LoadedFile> loaded = load_object_file(*file, *type, without_verification());
+  ProgramSelection selection;
+  selection.type = *type;
+  Result<LoadedFile> loaded = load_object_file(*file, selection, without_verification());
   if (!loaded) return report_load_error(loaded.error());
   const runtime::LoadedObject& object = *loaded->object;
   const bool gpl =
@@ -302,6 +307,14 @@ int command_prog_show(Args& args) {
       for (std::uint32_t id : map_ids(*program)) json.value(id);
       json.end_array().end_object();
     }
+    json.end_array().key("not_loaded").begin_array();
+    for (const runtime::ProgramFailure& failure : object.failures()) {
+      json.begin_object()
+          .field("name", failure.name)
+          .field("section", failure.section)
+          .field("error", failure.error.to_string())
+          .end_object();
+    }
     json.end_array().key("maps").begin_array();
     for (const runtime::LoadedMap& map : object.maps()) {
       const runtime::MapSpec& spec = map.map->spec();
@@ -326,6 +339,10 @@ int command_prog_show(Args& args) {
                 program->section.c_str(), gpl ? "  gpl" : "");
     std::printf("\tinsns %zu  xlated %zuB%s%s\n", program->code->slot_count(),
                 program->code->slot_count() * 8, ids.empty() ? "" : "  map_ids ", ids.c_str());
+  }
+  for (const runtime::ProgramFailure& failure : object.failures()) {
+    std::printf("-: not loaded  name %s  section %s\n\t%s\n", failure.name.c_str(),
+                failure.section.c_str(), failure.error.to_string().c_str());
   }
   for (const runtime::LoadedMap& map : object.maps()) {
     const runtime::MapSpec& spec = map.map->spec();

@@ -57,20 +57,16 @@ int command_prog_dump(Args& args) {
   if (*what != "jited") {
     return report(usage_error("xbpf can dump 'jited' code only, found '" + *what + "'"));
   }
-  Result<std::optional<std::string>> name = args.value("name");
-  if (!name) return report(name.error());
-  Result<std::optional<std::string>> section = args.value("section");
-  if (!section) return report(section.error());
-  Result<std::optional<std::string>> type = args.value("type");
-  if (!type) return report(type.error());
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return report(selection.error());
   std::optional<std::string> file = args.positional();
   if (!file) return report(usage_error("prog dump jited needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
   // Nothing runs: the machine code of a program the verifier rejects is shown too.
-  Result<LoadedFile> loaded = load_object_file(*file, *type, without_verification());
+  Result<LoadedFile> loaded = load_object_file(*file, *selection, without_verification());
   if (!loaded) return report_load_error(loaded.error());
-  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, *name, *section);
-  if (!program) return report(program.error());
+  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, *selection);
+  if (!program) return report_load_error(program.error());
   const vm::Program& code = *(*program)->code;
   const jit::x86_64::Image* image = code.jit();
   if (image == nullptr) {

@@ -26,16 +26,20 @@ terminate, valid return values) and prints, per program:
 
 followed, for a failure, by the first error: the source line (from BTF line info), the pc,
 what could not be proven and the assertion, the C source, the instruction and the relevant
-registers and stack.
+registers and stack. A program that cannot be loaded (no program type, an extern, a
+relocation that cannot be resolved) prints "ERROR section/fn: why", and the others are
+verified all the same.
 
 Options:
-  section S, name FN  verify only the programs of section S, or the program named FN
+  section S, name FN  verify only the programs of section S, or the program named FN (any
+                      function of the object, one of .text too)
   --type T            the program type, overriding the section name (xdp, sched_cls, ...)
   --verbose           print the abstract state before every instruction, and every error
   --dot FILE          write the control-flow graph with the states for Graphviz
   -j, --json          JSON output
 
-Exit status: 0 when every program passes, 1 when one fails, 2 on bad input.
+Exit status: 0 when every program passes, 2 when one cannot be loaded or on bad input, else
+1 when one fails.
 )help";
 
 void write_dot(const std::string& path, const object::Program& program,
@@ -86,12 +90,10 @@ int command_verify(Args& args) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
-  Result<std::optional<std::string>> section = args.value("section");
-  if (!section) return report(section.error());
-  Result<std::optional<std::string>> name = args.value("name");
-  if (!name) return report(name.error());
-  Result<std::optional<std::string>> type = args.value("type");
-  if (!type) return report(type.error());
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return report(selection.error());
+  const std::optional<std::string>& section = selection->section;
+  const std::optional<std::string>& name = selection->name;
   Result<std::optional<std::string>> dot = args.value("dot");
   if (!dot) return report(dot.error());
   const bool verbose = args.flag("--verbose") || args.flag("-v");
@@ -99,18 +101,23 @@ int command_verify(Args& args) {
   if (!path) return report(usage_error("verify needs an object FILE"));
   if (Status rest = args.finish(); !rest) return report(rest.error());
 
-  Result<object::Object> object = read_object_file(*path, *type);
+  Result<object::Object> object = read_object_file(*path, *selection);
   if (!object) return report(object.error());
   std::vector<const object::Program*> selected;
   for (const object::Program& program : object->programs) {
-    if (*section && program.section != **section) continue;
-    if (*name && program.name != **name) continue;
+    if (section && program.section != *section) continue;
+    if (name && program.name != *name) continue;
     selected.push_back(&program);
   }
   if (selected.empty()) {
-    return report(make_error(*path + ": no program matches" +
-                             (*section ? " section '" + **section + "'" : std::string()) +
-                             (*name ? " name '" + **name + "'" : std::string())));
+    std::string programs;
+    for (const object::Program& program : object->programs) {
+      programs += (programs.empty() ? "" : ", ") + program.section + "/" + program.name;
+    }
+    return report(make_error(
+        *path + ": no program matches" + (section ? " section '" + *section + "'" : std::string()) +
+        (name ? " name '" + *name + "'" : std::string()) +
+        " (programs: " + (programs.empty() ? std::string("none") : programs) + ")"));
   }
   if (*dot && selected.size() != 1) {
     return report(usage_error("--dot needs a single program: choose one with name FN"));
@@ -118,11 +125,26 @@ int command_verify(Args& args) {
   JsonWriter json(args.options().pretty);
   json.begin_array();
   bool all_passed = true;
+  bool all_loaded = true;
   for (const object::Program* program : selected) {
     verifier::Options options;
     options.record_states = verbose || dot->has_value();
     Result<verifier::Report> result = verifier::verify(*object, *program, options);
-    if (!result) return report(result.error());
+    if (!result) {
+      // This program cannot be verified (it cannot be loaded); the others still are.
+      all_loaded = false;
+      const std::string label = program->section + "/" + program->name;
+      if (args.options().json) {
+        json.begin_object()
+            .field("program", label)
+            .field("passed", false)
+            .field("error", result.error().to_string())
+            .end_object();
+      } else {
+        std::printf("ERROR %s: %s\n", label.c_str(), result.error().to_string().c_str());
+      }
+      continue;
+    }
     const verifier::Report& r = *result;
     all_passed = all_passed && r.passed();
     if (*dot) write_dot(**dot, *program, r);
@@ -137,8 +159,13 @@ int command_verify(Args& args) {
       for (const verifier::Diagnostic& e : r.errors) {
         json.begin_object()
             .field("pc", static_cast<std::uint64_t>(e.pc))
+            .field("kind", verifier::assertion_kind_name(e.kind))
             .field("message", e.message)
-            .field("assertion", e.assertion);
+            .field("assertion", e.assertion)
+            .key("operands")
+            .begin_array();
+        for (int reg : e.operands) json.value("r" + std::to_string(reg));
+        json.end_array();
         if (const object::LineInfo* line = verifier::line_for(*program, e.pc)) {
           json.field("file", line->file).field("line", static_cast<std::uint64_t>(line->line));
         }
@@ -162,6 +189,7 @@ int command_verify(Args& args) {
   }
   json.end_array();
   if (args.options().json) std::printf("%s\n", json.str().c_str());
+  if (!all_loaded) return kExitBadInput;
   return all_passed ? kExitOk : kExitFailed;
 }
 

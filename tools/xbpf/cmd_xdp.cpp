@@ -59,7 +59,8 @@ before it are run and written. Exit codes: 0 done, 1 the program faulted, 2 bad 
 )help";
 
 struct RunArguments {
-  std::optional<std::string> name, section, pcap, out, init_maps;
+  ProgramSelection selection;
+  std::optional<std::string> pcap, out, init_maps;
   EngineChoice engine;
   unsigned threads = 1;
   bool capture_clock = true;
@@ -70,11 +71,11 @@ struct RunArguments {
 
 Result<RunArguments> parse_run(Args& args) {
   RunArguments run;
-  for (auto [keyword, field] : {std::pair{"name", &run.name},
-                                {"section", &run.section},
-                                {"pcap", &run.pcap},
-                                {"out", &run.out},
-                                {"init-maps", &run.init_maps}}) {
+  Result<ProgramSelection> selection = parse_program_selection(args);
+  if (!selection) return std::move(selection).error();
+  run.selection = std::move(*selection);
+  for (auto [keyword, field] :
+       {std::pair{"pcap", &run.pcap}, {"out", &run.out}, {"init-maps", &run.init_maps}}) {
     Result<std::optional<std::string>> value = args.value(keyword);
     if (!value) return std::move(value).error();
     *field = std::move(*value);
@@ -215,11 +216,10 @@ int command_xdp_run(Args& args) {
   Result<RunArguments> run = parse_run(args);
   if (!run) return report(run.error());
   const unsigned cpus = std::max(platform::cpu_count(), run->threads);
-  Result<LoadedFile> loaded = load_object_file(run->file, std::nullopt, run->engine, "", cpus);
+  Result<LoadedFile> loaded = load_object_file(run->file, run->selection, run->engine, "", cpus);
   if (!loaded) return report_load_error(loaded.error());
-  Result<const runtime::LoadedProgram*> program =
-      select_program(*loaded->object, run->name, run->section);
-  if (!program) return report(program.error());
+  Result<const runtime::LoadedProgram*> program = select_program(*loaded->object, run->selection);
+  if (!program) return report_load_error(program.error());
   if (run->init_maps) {
     if (Status done = init_maps(*run->init_maps, *loaded->object); !done)
       return report(done.error());

@@ -12,9 +12,11 @@ namespace xbpf::cli {
 
 namespace {
 
-// The loader options `--type` selects, or a usage error naming the known types.
-Result<object::LoadObjectOptions> load_options(const std::optional<std::string>& type) {
+// The loader options `--type` and `name` select, or a usage error naming the known types.
+Result<object::LoadObjectOptions> load_options(const ProgramSelection& selection) {
   object::LoadObjectOptions options;
+  if (selection.name) options.entries.push_back(*selection.name);
+  const std::optional<std::string>& type = selection.type;
   if (!type) return options;
   const progtype::ProgramTypeInfo* info = progtype::program_type_named(*type);
   if (info == nullptr) {
@@ -30,9 +32,21 @@ Result<object::LoadObjectOptions> load_options(const std::optional<std::string>&
 
 }  // namespace
 
+Result<ProgramSelection> parse_program_selection(Args& args) {
+  ProgramSelection selection;
+  for (auto [keyword, field] : {std::pair{"name", &selection.name},
+                                {"section", &selection.section},
+                                {"type", &selection.type}}) {
+    Result<std::optional<std::string>> value = args.value(keyword);
+    if (!value) return std::move(value).error();
+    *field = std::move(*value);
+  }
+  return selection;
+}
+
 Result<object::Object> read_object_file(const std::string& path,
-                                        const std::optional<std::string>& type) {
-  Result<object::LoadObjectOptions> options = load_options(type);
+                                        const ProgramSelection& selection) {
+  Result<object::LoadObjectOptions> options = load_options(selection);
   if (!options) return std::move(options).error();
   Result<std::vector<std::uint8_t>> bytes = read_file(path);
   if (!bytes) return std::move(bytes).error();
@@ -72,20 +86,23 @@ vm::Engine choose_engine(const EngineChoice& choice, const runtime::LoadedProgra
   return program.code->jit() != nullptr ? vm::Engine::jit : vm::Engine::interpreter;
 }
 
-Result<LoadedFile> load_object_file(const std::string& path, const std::optional<std::string>& type,
+Result<LoadedFile> load_object_file(const std::string& path, const ProgramSelection& selection,
                                     const EngineChoice& engine, std::string trace_output,
                                     unsigned possible_cpus) {
-  Result<object::LoadObjectOptions> options = load_options(type);
+  Result<object::LoadObjectOptions> options = load_options(selection);
   if (!options) return std::move(options).error();
   runtime::RuntimeOptions runtime_options;
   runtime_options.trace_output = std::move(trace_output);
   runtime_options.possible_cpus = possible_cpus;
   runtime_options.verify = engine.verify;
+  runtime::LoadOptions load;
+  load.independent_programs = true;
   if (engine.engine != vm::Engine::native)
-    return runtime::load_file(path, runtime_options, *options);
+    return runtime::load_file(path, runtime_options, *options, load);
   runtime::NativeBuildOptions build;
   build.verify = engine.verify;
-  return runtime::load_file_native(path, runtime_options, *options, build, engine.image);
+  build.independent_programs = true;
+  return runtime::load_file_native(path, runtime_options, *options, build, engine.image, load);
 }
 
 int report_load_error(const Error& error) {
@@ -93,33 +110,47 @@ int report_load_error(const Error& error) {
 }
 
 Result<const runtime::LoadedProgram*> select_program(const runtime::LoadedObject& object,
-                                                     const std::optional<std::string>& name,
-                                                     const std::optional<std::string>& section) {
+                                                     const ProgramSelection& selection) {
+  auto selected = [&](const std::string& name, const std::string& section) {
+    return (!selection.name || name == *selection.name) &&
+           (!selection.section || section == *selection.section);
+  };
   std::vector<const runtime::LoadedProgram*> matches;
+  std::vector<const runtime::ProgramFailure*> failures;
   for (const auto& program : object.programs()) {
-    if (name && program->name != *name) continue;
-    if (section && program->section != *section) continue;
-    matches.push_back(program.get());
+    if (selected(program->name, program->section)) matches.push_back(program.get());
+  }
+  for (const runtime::ProgramFailure& failure : object.failures()) {
+    if (selected(failure.name, failure.section)) failures.push_back(&failure);
   }
   auto list = [&object] {
     std::string names;
     for (const auto& program : object.programs()) {
       names += (names.empty() ? "" : ", ") + program->section + "/" + program->name;
     }
+    for (const runtime::ProgramFailure& failure : object.failures()) {
+      names += (names.empty() ? "" : ", ") + failure.section + "/" + failure.name + " (not loaded)";
+    }
     return names.empty() ? std::string("none") : names;
   };
   const std::string file = object.object().file;
-  if (matches.empty()) {
-    if (name)
-      return make_error(file + ": no program named '" + *name + "' (programs: " + list() + ")");
-    if (section)
-      return make_error(file + ": no program in section '" + *section + "' (programs: " + list() +
-                        ")");
-    return make_error(file + ": the object has no programs");
-  }
-  if (matches.size() > 1) {
+  if (matches.size() + failures.size() > 1) {
     return usage_error(file + " has several programs (" + list() +
                        "): choose one with 'name FN' or 'section S'");
+  }
+  if (!failures.empty()) {
+    Error error = failures.front()->error;
+    error.message = "program '" + failures.front()->name + "' cannot be loaded: " + error.message;
+    return error;
+  }
+  if (matches.empty()) {
+    if (selection.name)
+      return make_error(file + ": no program named '" + *selection.name + "' (programs: " + list() +
+                        ")");
+    if (selection.section)
+      return make_error(file + ": no program in section '" + *selection.section +
+                        "' (programs: " + list() + ")");
+    return make_error(file + ": the object has no programs");
   }
   return matches.front();
 }

@@ -378,8 +378,13 @@ Result<std::string> generate_skeleton(const std::vector<std::uint8_t>& bytes,
   }
   std::vector<std::string> programs;
   bpf_program* program = nullptr;
-  bpf_object__for_each_program(program, object.get())
+  // bpftool 7.1's own libbpf counts a function of .text as a subprogram even when it is the
+  // object's only one (libbpf 1.1.2 makes it a program of unknown type): not in the skeleton.
+  bpf_object__for_each_program(program, object.get()) {
+    if (std::strcmp(bpf_program__section_name(program), ".text") != 0) {
       programs.emplace_back(bpf_program__name(program));
+    }
+  }
   if (!maps.empty()) {
     out += "\tstruct {\n";
     for (const auto& [ident, unused] : maps) out += "\t\tstruct bpf_map *" + ident + ";\n";

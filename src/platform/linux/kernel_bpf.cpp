@@ -11,11 +11,45 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 namespace xbpf::platform::kernel {
 
 namespace {
+
+// libbpf's messages during one load, also passed on to stderr as libbpf prints them.
+std::mutex log_mutex;
+std::string* load_log = nullptr;
+
+int capture_print(enum libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  // (the verifier log comes whole in one message: no fixed-size buffer)
+  va_list copy;
+  va_copy(copy, args);
+  const int size = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (size < 0) return size;
+  std::string line(static_cast<std::size_t>(size) + 1, '\0');
+  std::vsnprintf(line.data(), line.size(), format, args);
+  line.pop_back();
+  if (load_log != nullptr) *load_log += line;
+  return std::fputs(line.c_str(), stderr);
+}
+
+// The helper a verifier log says the program may not call ("program of this type cannot use
+// helper bpf_xdp_adjust_meta#54"), or "".
+std::string unavailable_helper(const std::string& log) {
+  constexpr std::string_view kPhrase = "cannot use helper ";
+  const std::size_t at = log.find(kPhrase);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + kPhrase.size();
+  const std::size_t end = log.find_first_of(" \n", start);
+  return log.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
 
 long result(int ret) {
   if (ret >= 0) return 0;
@@ -382,9 +416,24 @@ Result<KernelObject> KernelObject::open_and_load(const std::string& path) {
   // No pinning (LIBBPF_PIN_BY_NAME): every object gets fresh maps, and bpffs is left alone.
   bpf_map* map = nullptr;
   bpf_object__for_each_map(map, object) bpf_map__set_pin_path(map, nullptr);
-  int err = bpf_object__load(object);
+  std::string log;
+  int err = 0;
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    load_log = &log;
+    libbpf_print_fn_t previous = libbpf_set_print(capture_print);
+    err = bpf_object__load(object);
+    libbpf_set_print(previous);
+    load_log = nullptr;
+  }
   if (err != 0) {
     long e = result(err);
+    if (const std::string helper = unavailable_helper(log); !helper.empty()) {
+      Error error = make_error(path + ": this kernel does not give " + helper +
+                               " to the object's program (the kernel refused it)");
+      error.linux_errno = EOPNOTSUPP;
+      return error;
+    }
     Error error = make_error(
         path + ": the kernel refused to load the object: " + std::strerror(static_cast<int>(-e)));
     error.linux_errno = -e;

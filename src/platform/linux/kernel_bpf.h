@@ -145,7 +145,10 @@ TestRunResult test_run(int program_fd, const TestRunOptions& options);
 // An object file opened and loaded by libbpf.
 class KernelObject {
  public:
-  // Maps declared with LIBBPF_PIN_BY_NAME are not pinned: each object gets fresh maps.
+  // Maps declared with LIBBPF_PIN_BY_NAME are not pinned: each object gets fresh maps. When
+  // this kernel does not give a program a helper it calls (kernels configured without it:
+  // this machine's refuses bpf_xdp_adjust_meta to XDP programs), the error's linux_errno is
+  // EOPNOTSUPP and its message names the helper: the oracle cannot run that object here.
   static Result<KernelObject> open_and_load(const std::string& path);
   KernelObject();
   ~KernelObject();

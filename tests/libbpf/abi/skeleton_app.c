@@ -1,6 +1,6 @@
 /* An application written as any libbpf application is: a skeleton (made by bpftool gen
  * skeleton or xbpf gen skeleton), global data set before load, a test run, the results read
- * through the skeleton's pointers and the maps. Compiled as C against Debian's <bpf/*.h>;
+ * through the skeleton's pointers and the maps. Compiled as C against Debian's libbpf headers;
  * the same binary runs on xbpf's libbpf.so.1 or, where the kernel allows, the system's, and
  * prints the same. Exit 0 when every check holds. */
 #include <errno.h>

@@ -1,20 +1,22 @@
-// Internal to the verifier: the transfer functions and assertions of single instructions
-// (analyzer.cpp) used by the fixpoint (verifier.cpp).
+// Internal to the verifier: the transfer functions of single instructions with the assertions
+// each must meet, used by the fixpoint (fixpoint.cpp). One file per instruction class:
+// checker.cpp (dispatch, type sets), transfer_alu.cpp and transfer_packet_alu.cpp,
+// transfer_memory.cpp with access.cpp and access_context.cpp (the regions),
+// transfer_helpers.cpp and helper_effects.cpp, transfer_branch.cpp, transfer_calls.cpp.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "verifier/values.h"
 #include "verifier/verifier.h"
 
 namespace xbpf::verifier::detail {
-
-// Limits Linux applies.
-inline constexpr std::int64_t kMaxPacketSize = 0xffff;
-inline constexpr std::int64_t kMaxLoopIterations = std::int64_t{1} << 23;  // bpf_loop's limit
 
 // Map types (enum bpf_map_type) the rules mention.
 enum MapType : std::uint32_t {
@@ -102,29 +104,97 @@ class Checker {
   }
 
  private:
-  void fail(State& s, std::uint32_t pc, std::string message, std::string assertion,
-            std::initializer_list<int> regs = {});
+  // One access of `width` bytes at register r + off (`at`: the offset it may have).
+  struct Access {
+    std::uint32_t pc;
+    int r;
+    std::int16_t off;
+    unsigned width;
+    bool write;
+    Reg* loaded;        // a load: gets the value read
+    const Reg* stored;  // a store: the value written
+    Scalar at;
+    [[nodiscard]] std::string describe() const;  // "read of 4 bytes at r1 + 8"
+    [[nodiscard]] bool in_bounds(std::int64_t size) const {
+      return at.smin() >= 0 && at.smax() <= size - static_cast<std::int64_t>(width) &&
+             at.smax() >= at.smin();
+    }
+  };
+  // A helper call being checked: what its arguments named.
+  struct HelperCall {
+    std::int32_t id;
+    const progtype::HelperPrototype* proto;
+    std::string name;  // "bpf_map_lookup_elem"
+    const object::MapDefinition* map = nullptr;
+    std::uint32_t map_region = 0;
+    std::optional<std::uint32_t> released;  // the reference an argument releases
+    std::optional<std::uint32_t> callback;  // the function an argument names
+  };
+
+  void fail(State& s, std::uint32_t pc, AssertionKind kind, std::string message,
+            std::string assertion, std::initializer_list<int> regs = {});
   // step() and branch() for operands without type sets (the others apply them per member).
   void step_one(State& s, const isa::Instruction& insn, std::uint32_t site);
   void branch_one(State& s, const isa::Instruction& insn, bool taken);
   bool readable(State& s, std::uint32_t pc, int r);
-  bool check_access(State& s, std::uint32_t pc, int r, std::int16_t off, unsigned width, bool write,
-                    Reg* loaded, const Reg* stored);
-  bool check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& size, bool write,
-                     bool nullable_ok, std::string_view what);
+
+  // ALU (transfer_alu.cpp, transfer_packet_alu.cpp).
   void alu(State& s, const isa::Instruction& insn);
+  void alu_copy(State& s, const isa::Instruction& insn, const Reg& src);
+  void alu_numbers(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
+  void pointer_arithmetic(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
+  void pointer_difference(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
+  void move_pointer(State& s, const isa::Instruction& insn, const Reg& ptr, const Reg& number);
   // The arithmetic of packet_end + constant, negated packet pointers and size_minus (see
   // Kind): true when the instruction was handled (applied, or refused).
   bool packet_arithmetic(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
+  void negated_packet_arithmetic(State& s, const isa::Instruction& insn, const Reg& dst,
+                                 const Reg& src);
+  void refuse_packet_operation(State& s, const isa::Instruction& insn, int r, const Reg& value);
+
+  // Memory (transfer_memory.cpp, access.cpp, access_context.cpp).
   void load_immediate(State& s, const isa::Instruction& insn);
   void memory(State& s, const isa::Instruction& insn);
   void atomic(State& s, const isa::Instruction& insn);
-  void call_helper(State& s, const isa::Instruction& insn, std::int32_t id, std::uint32_t site);
   void legacy_packet_load(State& s, const isa::Instruction& insn);
+  bool check_access(State& s, std::uint32_t pc, int r, std::int16_t off, unsigned width, bool write,
+                    Reg* loaded, const Reg* stored);
+  bool access_context(State& s, const Access& a, const Reg& reg);
+  bool access_stack(State& s, const Access& a, const Reg& reg);
+  bool stack_store(State& s, const Access& a, const Reg& reg);
+  bool access_packet(State& s, const Access& a);
+  bool access_map_value(State& s, const Access& a, const Reg& reg);
+  bool access_socket(State& s, const Access& a, const Reg& reg);
+  bool out_of_bounds(State& s, const Access& a, std::int64_t size, std::string_view region);
+  static Reg context_value(const State& s, progtype::FieldKind kind, unsigned width,
+                           std::uint32_t pc);
   void stack_write(State& s, std::uint32_t frame, const Scalar& offset, unsigned width,
                    const Reg* value);
+
+  // Helpers (transfer_helpers.cpp, helper_effects.cpp).
+  void call_helper(State& s, const isa::Instruction& insn, std::int32_t id, std::uint32_t site);
+  bool check_argument(State& s, std::uint32_t pc, HelperCall& call, int r, progtype::ArgType arg);
+  bool check_pointer_argument(State& s, std::uint32_t pc, HelperCall& call, int r,
+                              progtype::ArgType arg);
+  bool check_mem_arg(State& s, std::uint32_t pc, int r, const Scalar& size, bool write,
+                     bool nullable_ok, std::string_view what);
+  bool stack_arg_initialised(State& s, std::uint32_t pc, int r, unsigned span,
+                             std::string_view what);
+  void helper_wrote_stack(State& s, const Reg& reg, const Scalar& size);
+  void helper_effects(State& s, const isa::Instruction& insn, const HelperCall& call,
+                      std::uint32_t site);
+  [[nodiscard]] Reg helper_result(const State& s, const HelperCall& call) const;
   void invalidate_packet(State& s) const;
   void release(State& s, std::uint32_t id) const;
+
+  // Branches (transfer_branch.cpp).
+  void branch_size_minus(State& s, const isa::Instruction& insn, bool taken);
+  void null_check(State& s, const isa::Instruction& insn, bool taken, int pr);
+  bool comparable(State& s, const isa::Instruction& insn, const Reg& dst, const Reg& src);
+  void refine_comparison(State& s, const isa::Instruction& insn, bool taken, isa::Sem sem);
+  static bool relate(State& s, isa::Sem rel, Zone::Var x, std::int64_t ex, Zone::Var y,
+                     std::int64_t ey);
+
   [[nodiscard]] const object::MapDefinition* map(std::uint32_t region) const;
 
   const ProgramView& program_;
