@@ -160,6 +160,10 @@ int load_object(bpf_object& object) {
   Result<std::shared_ptr<runtime::LoadedObject>> loaded =
       context().load(std::move(*source), options);
   if (!loaded) return report_failure(object, loaded.error());
+  // A map that cannot be created fails the object, as in libbpf.
+  if (!(*loaded)->map_failures().empty()) {
+    return report_failure(object, (*loaded)->map_failures().front().error);
+  }
   for (const auto& program : object.programs) {
     if (const runtime::ProgramFailure* failure = (*loaded)->failed(program->name)) {
       const int code = report_program_failure(object, *program, failure->error);
@@ -170,7 +174,7 @@ int load_object(bpf_object& object) {
   object.loaded_object = *loaded;
   publish_btf(object);
   for (const auto& map : object.maps) {
-    Status published = publish_map(*map, (*loaded)->maps()[map->index]);
+    Status published = publish_map(*map, *(*loaded)->map_at(map->index));
     if (!published) return report_failure(object, published.error());
   }
   for (const auto& program : object.programs) {

@@ -104,10 +104,11 @@ struct LoadObjectOptions {
 };
 
 // Reads an object. Its programs are, as libbpf has them, the global functions of executable
-// sections other than .text; and, for objects older clang wrote, each executable section that
-// has code but no function symbol, as one program named after its section; and, where no
-// other section holds a program, the global functions of .text (objects compiled with no
-// SEC()); and the functions `options.entries` names.
+// sections other than .text; and, for objects older clang and other loaders wrote, each
+// executable section that has code but no function symbol, as one program named after its
+// section, and the static functions of such sections that no code calls (Falco's); and,
+// where no other section holds a program, the global functions of .text (objects compiled
+// with no SEC()); and the functions `options.entries` names.
 //
 // Errors name the file, section, instruction or byte offset, and the symbol involved. What
 // concerns one program only (unknown section names unless `type` is given, unsupported

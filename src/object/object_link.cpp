@@ -135,6 +135,20 @@ Program Loader::link(const Function& entry, std::size_t entry_index) {
 }
 
 Status Loader::link_programs() {
+  // A static function outside .text that no code calls or takes the address of is an entry:
+  // older loaders (Falco's) took every function of a program section as a program. libbpf
+  // refuses static programs; they are subprograms here when something calls them.
+  std::set<std::size_t> referenced;
+  for (const auto& [index, code] : code_) {
+    for (const auto& [instruction, function] : code.targets) referenced.insert(function);
+  }
+  for (std::size_t i = 0; i < functions_.size(); ++i) {
+    Function& function = functions_[i];
+    if (!function.program && !function.global && function.section < elf_.sections().size() &&
+        elf_.sections()[function.section].name != ".text" && !referenced.contains(i)) {
+      function.program = true;
+    }
+  }
   for (std::size_t i = 0; i < functions_.size(); ++i) {
     if (functions_[i].program) object_.programs.push_back(link(functions_[i], i));
   }

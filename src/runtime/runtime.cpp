@@ -31,7 +31,14 @@ class ProgramHost final : public vm::Host {
                             std::to_string(object_.maps().size()) + " maps)",
                         where);
     }
-    const LoadedMap& map = object_.maps()[index];
+    const LoadedMap* created = object_.map_at(index);
+    if (created == nullptr) {
+      Location where;
+      where.instruction = insn.slot;
+      return make_error("map " + object_.object().maps[index].name + " could not be created",
+                        where);
+    }
+    const LoadedMap& map = *created;
     if (sem == isa::Sem::map_by_idx) return reinterpret_cast<std::uint64_t>(map.map.get());
     // A direct value address: global data, or the first value of an array map.
     std::uint8_t* base = map.data;
@@ -106,6 +113,11 @@ const LoadedProgram* LoadedObject::find_program(std::string_view name) const {
     if (program->name == name) return program.get();
   }
   return nullptr;
+}
+
+const LoadedMap* LoadedObject::map_at(std::size_t index) const {
+  if (index >= map_positions_.size() || map_positions_[index] < 0) return nullptr;
+  return &maps_[static_cast<std::size_t>(map_positions_[index])];
 }
 
 const ProgramFailure* LoadedObject::failed(std::string_view name) const {
@@ -290,7 +302,7 @@ Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& lo
   entry->code = std::move(*code);
   entry->verified = verify_;
   for (std::size_t index : program.maps) {
-    if (index < loaded.maps_.size()) entry->maps.push_back(loaded.maps_[index].map.get());
+    if (const LoadedMap* map = loaded.map_at(index)) entry->maps.push_back(map->map.get());
   }
   return entry;
 }
@@ -317,6 +329,7 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     if (source.maps[i].inner)
       specs[i].inner = std::make_shared<MapSpec>(specs[*source.maps[i].inner]);
   }
+  loaded->map_positions_.assign(source.maps.size(), -1);
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
     const object::MapDefinition& definition = source.maps[i];
     const bool reused = i < options.maps.size() && options.maps[i] != nullptr;
@@ -332,11 +345,15 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
         reused ? Result<std::shared_ptr<Map>>(options.maps[i]) : Map::create(specs[i], this);
     if (!map) {
       Error error = std::move(map).error();
-      error.message = "map '" + definition.name + "': " + error.message;
+      const std::string prefix = "map '" + definition.name + "': ";
+      if (error.message.rfind(prefix, 0) != 0) error.message = prefix + error.message;
       if (error.where.file.empty()) error.where = where();
-      return error;
+      if (!options.independent_programs) return error;
+      loaded->map_failures_.push_back({definition.name, "", std::move(error)});
+      continue;
     }
     LoadedMap entry;
+    entry.index = i;
     entry.id = reused ? (*map)->id() : next_id();
     entry.name = definition.name;
     entry.origin = definition.origin;
@@ -366,6 +383,7 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
       maps_[entry.id] = entry.map;
       map_ids_[entry.map.get()] = entry.id;
     }
+    loaded->map_positions_[i] = static_cast<std::int64_t>(loaded->maps_.size());
     loaded->maps_.push_back(std::move(entry));
   }
 
@@ -377,9 +395,21 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
                                                program.name) == options.programs.end()) {
       continue;
     }
+    std::optional<Error> refused = program.error;
+    for (std::size_t index : program.maps) {
+      if (refused || loaded->map_at(index) != nullptr) continue;
+      const auto failure =
+          std::find_if(loaded->map_failures_.begin(), loaded->map_failures_.end(),
+                       [&](const ProgramFailure& f) { return f.name == source.maps[index].name; });
+      refused = make_error(
+          program.name + ": it uses a map that could not be created: " +
+              (failure != loaded->map_failures_.end() ? failure->error.message
+                                                      : "map '" + source.maps[index].name + "'"),
+          where(program.section));
+    }
     Result<std::shared_ptr<LoadedProgram>> entry =
-        program.error ? Result<std::shared_ptr<LoadedProgram>>(*program.error)
-                      : prepare_program(*loaded, program, host);
+        refused ? Result<std::shared_ptr<LoadedProgram>>(*refused)
+                : prepare_program(*loaded, program, host);
     if (!entry) {
       if (!options.independent_programs) return std::move(entry).error();
       loaded->failures_.push_back({program.name, program.section, std::move(entry).error()});
@@ -395,24 +425,30 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
 
   // Initial values of program arrays and map-in-map slots.
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
-    for (const auto& [slot, name] : source.maps[i].initial_references) {
+    const LoadedMap* holder = loaded->map_at(i);
+    if (holder == nullptr) continue;  // could not be created (map_failures)
+    for (const auto& [slot, named] : source.maps[i].initial_references) {
+      const std::string& name = named;  // (clang 14: lambdas cannot capture bindings)
       std::uint32_t id = 0;
       if (const LoadedProgram* program = loaded->find_program(name)) {
         id = program->id;
       } else if (const LoadedMap* map = loaded->find_map(name)) {
         id = map->id;
       } else if (loaded->failed(name) != nullptr ||
+                 std::any_of(loaded->map_failures_.begin(), loaded->map_failures_.end(),
+                             [&](const ProgramFailure& f) { return f.name == name; }) ||
                  (!options.programs.empty() &&
                   std::find(options.programs.begin(), options.programs.end(), name) ==
                       options.programs.end() &&
                   source.find_program(name) != nullptr)) {
-        continue;  // a program that did not load, or was not asked for: the slot stays empty
+        continue;  // a program or map that did not load, or was not asked for: the slot stays
+                   // empty
       } else {
         return make_error("map '" + source.maps[i].name + "': slot " + std::to_string(slot) +
                               " names '" + name + "', which is neither a loaded program nor a map",
                           where(".maps"));
       }
-      const long updated = loaded->maps_[i].map->user_update(&slot, &id, linux_abi::kAny);
+      const long updated = holder->map->user_update(&slot, &id, linux_abi::kAny);
       if (updated != 0) {
         return make_error("map '" + source.maps[i].name + "': cannot set slot " +
                               std::to_string(slot) + " to '" + name + "' (errno " +

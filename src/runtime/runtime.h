@@ -26,6 +26,7 @@ class LoadedObject;
 
 struct LoadedMap {
   std::uint32_t id = 0;
+  std::size_t index = 0;  // in Object::maps
   std::string name;
   object::MapOrigin origin = object::MapOrigin::btf;
   std::shared_ptr<Map> map;
@@ -47,7 +48,8 @@ struct LoadedProgram {
   bool verified = false;
 };
 
-// A program of the object that did not load (with LoadOptions::independent_programs).
+// A program (or a map) of the object that did not load (with
+// LoadOptions::independent_programs).
 struct ProgramFailure {
   std::string name;
   std::string section;
@@ -57,7 +59,12 @@ struct ProgramFailure {
 class LoadedObject {
  public:
   [[nodiscard]] const object::Object& object() const { return object_; }
+  // The maps that were created (all of them unless LoadOptions::independent_programs let one
+  // fail: map_failures() then says why).
   [[nodiscard]] const std::vector<LoadedMap>& maps() const { return maps_; }
+  [[nodiscard]] const std::vector<ProgramFailure>& map_failures() const { return map_failures_; }
+  // The map of Object::maps[index], or nullptr when it could not be created.
+  [[nodiscard]] const LoadedMap* map_at(std::size_t index) const;
   [[nodiscard]] const std::vector<std::shared_ptr<LoadedProgram>>& programs() const {
     return programs_;
   }
@@ -75,6 +82,8 @@ class LoadedObject {
   std::vector<LoadedMap> maps_;
   std::vector<std::shared_ptr<LoadedProgram>> programs_;
   std::vector<ProgramFailure> failures_;
+  std::vector<ProgramFailure> map_failures_;
+  std::vector<std::int64_t> map_positions_;  // Object::maps index -> maps_ index, -1: failed
   std::vector<std::unique_ptr<vm::Host>> hosts_;
 };
 
@@ -106,10 +115,11 @@ struct LoadOptions {
   // the object was opened (its initial data is then the map's, not stored again). Each must
   // match its definition's type, sizes, max_entries and flags.
   std::vector<std::shared_ptr<Map>> maps;
-  // A program that cannot load (Program::error, refused by the verifier, a helper xbpf lacks)
-  // does not fail the object: it is recorded in LoadedObject::failures() and the others load,
-  // as with libbpf's autoload turned off for it. Otherwise the first such program fails the
-  // load, as bpf_object__load does.
+  // A program that cannot load (Program::error, refused by the verifier, a helper xbpf lacks,
+  // a map it uses that cannot be created) does not fail the object: it is recorded in
+  // LoadedObject::failures() (a map in map_failures()) and the others load, as with libbpf's
+  // autoload turned off for it. Otherwise the first such program fails the load, as
+  // bpf_object__load does.
   bool independent_programs = false;
 };
 

@@ -11,7 +11,6 @@ using s64 = std::int64_t;
 using u32 = std::uint32_t;
 using s32 = std::int32_t;
 constexpr u64 kSign64 = u64{1} << 63;
-constexpr u64 kLow32 = 0xffffffffULL;
 
 // Byte-swaps the low `width` bits (value and mask alike: a swap is a permutation of bits).
 u64 swap_bytes(u64 value, unsigned width) {

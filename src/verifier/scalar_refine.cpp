@@ -10,7 +10,6 @@ using u64 = std::uint64_t;
 using s64 = std::int64_t;
 using u32 = std::uint32_t;
 using s32 = std::int32_t;
-constexpr u64 kSign64 = u64{1} << 63;
 constexpr u64 kLow32 = 0xffffffffULL;
 
 }  // namespace

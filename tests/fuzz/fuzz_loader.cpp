@@ -16,6 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   for (const object::Program& program : object->programs) {
+    // A program that cannot load says why (its instructions may be incomplete then).
+    if (program.error) {
+      if (program.error->message.empty()) std::abort();
+      continue;
+    }
     // Every linked instruction encodes and decodes back to itself.
     const std::vector<std::uint8_t> bytes = isa::encode(program.instructions);
     Result<std::vector<isa::Instruction>> decoded = isa::decode(bytes);

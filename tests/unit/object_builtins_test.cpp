@@ -100,6 +100,37 @@ TEST(ObjectBuiltins, ProgramsThatLoadRunBesideThoseThatCannot) {
   EXPECT_EQ(loaded->object->find_program("old_section"), nullptr);
 }
 
+TEST(ObjectBuiltins, AMapThatCannotBeCreatedFailsOnlyTheProgramsThatUseIt) {
+  const std::filesystem::path path = program_object("loader_iproute2_maps", 3);
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built";
+  Result<std::vector<std::uint8_t>> bytes = read_file(path.string());
+  ASSERT_TRUE(bytes.ok());
+  object::LoadObjectOptions typed;
+  typed.type = progtype::ProgramType::sched_cls;
+  Result<object::Object> object = object::read_object(std::move(*bytes), path.string(), typed);
+  ASSERT_TRUE(object.ok()) << object.error().to_string();
+  object->maps[*object->find_map("calls")].max_entries = 0;  // as Falco leaves some for its loader
+  Runtime runtime;
+  LoadOptions independent;
+  independent.independent_programs = true;
+  Result<std::shared_ptr<LoadedObject>> loaded = runtime.load(*object, independent);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  ASSERT_EQ((*loaded)->map_failures().size(), 1U);
+  EXPECT_EQ((*loaded)->map_failures()[0].name, "calls");
+  EXPECT_EQ((*loaded)->maps().size(), 2U);
+  const ProgramFailure* failed = (*loaded)->failed("count_packets");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_THAT(failed->error.message,
+              HasSubstr("count_packets: it uses a map that could not be "
+                        "created: map 'calls': program array: max_entries 0"));
+  EXPECT_NE((*loaded)->find_program("tail_target"), nullptr);
+  // Without independent programs, the map fails the load.
+  Runtime strict;
+  Result<std::shared_ptr<LoadedObject>> whole = strict.load(std::move(*object));
+  ASSERT_FALSE(whole.ok());
+  EXPECT_THAT(whole.error().message, HasSubstr("map 'calls': program array: max_entries 0"));
+}
+
 TEST(ObjectBuiltins, TailCallsFollowIproute2sSectionConvention) {
   const std::filesystem::path path = program_object("loader_iproute2_maps", 3);
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built";

@@ -151,6 +151,15 @@ TEST(ObjectLegacy, CodeAllInTextIsPrograms) {
               HasSubstr("section '.text' of program 'first' does not name a program type"));
 }
 
+TEST(ObjectLegacy, StaticFunctionsNoCodeCallsAreProgramsOutsideText) {
+  REQUIRE_OBJECT(bytes, "loader_static");
+  const Object object = load_ok(*bytes, "loader_static.v3.o");
+  EXPECT_THAT(program_names(object), ElementsAre("first_filler", "second_filler"));
+  ASSERT_EQ(object.programs.size(), 2U);
+  EXPECT_EQ(object.programs[0].type, ProgramType::raw_tracepoint);
+  EXPECT_EQ(object.programs[0].functions.size(), 2U);  // first_filler, then the static `twice`
+}
+
 TEST(ObjectLegacy, ANamedFunctionLoadsAsAProgramOfItsOwn) {
   REQUIRE_OBJECT(bytes, "loader_calls");
   LoadObjectOptions options;

@@ -315,6 +315,13 @@ int command_prog_show(Args& args) {
           .field("error", failure.error.to_string())
           .end_object();
     }
+    json.end_array().key("maps_not_created").begin_array();
+    for (const runtime::ProgramFailure& failure : object.map_failures()) {
+      json.begin_object()
+          .field("name", failure.name)
+          .field("error", failure.error.to_string())
+          .end_object();
+    }
     json.end_array().key("maps").begin_array();
     for (const runtime::LoadedMap& map : object.maps()) {
       const runtime::MapSpec& spec = map.map->spec();
@@ -343,6 +350,10 @@ int command_prog_show(Args& args) {
   for (const runtime::ProgramFailure& failure : object.failures()) {
     std::printf("-: not loaded  name %s  section %s\n\t%s\n", failure.name.c_str(),
                 failure.section.c_str(), failure.error.to_string().c_str());
+  }
+  for (const runtime::ProgramFailure& failure : object.map_failures()) {
+    std::printf("-: map not created  name %s\n\t%s\n", failure.name.c_str(),
+                failure.error.to_string().c_str());
   }
   for (const runtime::LoadedMap& map : object.maps()) {
     const runtime::MapSpec& spec = map.map->spec();

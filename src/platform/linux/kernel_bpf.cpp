@@ -25,7 +25,8 @@ namespace {
 std::mutex log_mutex;
 std::string* load_log = nullptr;
 
-int capture_print(enum libbpf_print_level level, const char* format, va_list args) {
+__attribute__((format(printf, 2, 0))) int capture_print(enum libbpf_print_level level,
+                                                        const char* format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   // (the verifier log comes whole in one message: no fixed-size buffer)
   va_list copy;
