@@ -6,7 +6,8 @@ set(XBPF_LIBBPF_SOURCES
   api_library.cpp api_map_fd.cpp api_map_batch.cpp api_prog_fd.cpp api_objects_fd.cpp
   api_object.cpp api_program.cpp api_map.cpp
   btf.cpp btf_dump.cpp api_btf.cpp api_btf_write.cpp
-  links.cpp skeleton.cpp attach_kernel.cpp ring_buffer.cpp perf_buffer.cpp)
+  links.cpp skeleton.cpp attach_kernel.cpp ring_buffer.cpp perf_buffer.cpp
+  api_probe.cpp)
 list(TRANSFORM XBPF_LIBBPF_SOURCES PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
 
 # The ABI headers. On Linux they are the system's; a Windows build sees only Debian's
