@@ -15,7 +15,6 @@ namespace xbpf::libbpf {
 namespace {
 
 constexpr std::uint16_t kMagic = 0xeb9f;
-constexpr std::uint32_t kMaxResolveDepth = 32;
 
 std::uint32_t kind_of(const btf_type& type) { return (type.info >> 24) & 0x1f; }
 std::uint32_t vlen_of(const btf_type& type) { return type.info & 0xffff; }

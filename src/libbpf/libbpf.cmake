@@ -90,5 +90,10 @@ else()
   # Only the API (versioned by the script) and the interposers (unversioned) are exported: the
   # static libraries' symbols stay inside.
   target_link_options(xbpf_libbpf_shared PRIVATE
-    -Wl,--version-script=${CMAKE_BINARY_DIR}/libbpf.map -Wl,--exclude-libs,ALL -Wl,--no-undefined)
+    -Wl,--version-script=${CMAKE_BINARY_DIR}/libbpf.map -Wl,--exclude-libs,ALL)
+  # Every symbol resolved at link time, except in sanitized builds: clang links the sanitizer
+  # runtimes into the executable only, where the library finds them when loaded.
+  if(NOT XBPF_SANITIZE)
+    target_link_options(xbpf_libbpf_shared PRIVATE -Wl,--no-undefined)
+  endif()
 endif()

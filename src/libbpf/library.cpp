@@ -37,7 +37,9 @@ libbpf_print_level default_level() {
   return level;
 }
 
-int default_print(libbpf_print_level level, const char* format, va_list args) {
+// (printf-like: clang checks the format it forwards.)
+__attribute__((format(printf, 2, 0))) int default_print(libbpf_print_level level,
+                                                        const char* format, va_list args) {
   if (level > default_level()) return 0;
   return std::vfprintf(stderr, format, args);
 }
@@ -48,7 +50,8 @@ struct PrintFunction {
 };
 std::atomic<PrintFunction> print_function{PrintFunction{default_print}};
 
-void call_print(libbpf_print_level level, const char* format, ...) {
+__attribute__((format(printf, 2, 3))) void call_print(libbpf_print_level level, const char* format,
+                                                      ...) {
   const libbpf_print_fn_t function = print_function.load(std::memory_order_acquire).function;
   if (function == nullptr) return;
   const int saved = errno;

@@ -41,7 +41,8 @@ class PrintCapture {
   std::string all() const { return get(LIBBPF_WARN) + get(LIBBPF_INFO) + get(LIBBPF_DEBUG); }
 
  private:
-  static int print(enum libbpf_print_level level, const char* format, va_list args) {
+  __attribute__((format(printf, 2, 0))) static int print(enum libbpf_print_level level,
+                                                         const char* format, va_list args) {
     char buffer[65536];
     std::vsnprintf(buffer, sizeof buffer, format, args);
     std::lock_guard lock(mutex());

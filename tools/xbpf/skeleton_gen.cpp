@@ -74,7 +74,8 @@ const btf_type* datasec_for(const btf* types, const std::string& ident) {
   return nullptr;
 }
 
-void append_dump(void* context, const char* format, va_list args) {
+__attribute__((format(printf, 2, 0))) void append_dump(void* context, const char* format,
+                                                       va_list args) {
   va_list copy;
   va_copy(copy, args);
   const int length = std::vsnprintf(nullptr, 0, format, copy);
