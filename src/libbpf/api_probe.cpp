@@ -3,6 +3,7 @@
 // creates, a helper the type may call and xbpf implements) instead of loading into a kernel;
 // libbpf_bpf_*_type_str and libbpf_*_by_name use libbpf 1.1's spellings and section table.
 #include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <memory>
 
@@ -133,13 +134,23 @@ constexpr const char* kLinkTypeNames[] = {"unspec",       "raw_tracepoint", "tra
                                           "iter",         "netns",          "xdp",     "perf_event",
                                           "kprobe_multi", "struct_ops"};
 
+// An enum argument's value, read as bytes: an application may pass any number, which is no
+// valid value of the enum type to load.
+template <class Enum>
+unsigned raw(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(unsigned));
+  unsigned result = 0;
+  std::memcpy(&result, &value, sizeof result);
+  return result;
+}
+
 template <std::size_t N>
 const char* name_of(const char* const (&names)[N], unsigned value) {
   return value < N ? names[value] : nullptr;
 }
 
 // Types libbpf 1.1 cannot probe without a kernel's BTF target: it answers -EOPNOTSUPP.
-bool needs_attach_target(bpf_prog_type type) {
+bool needs_attach_target(unsigned type) {
   return type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_EXT || type == BPF_PROG_TYPE_LSM ||
          type == BPF_PROG_TYPE_STRUCT_OPS;
 }
@@ -183,48 +194,43 @@ MapSpec probe_spec(MapType type) {
 
 int libbpf_probe_bpf_prog_type(enum bpf_prog_type prog_type, const void* opts) {
   if (opts != nullptr) return fail(EINVAL);
-  if (prog_type == BPF_PROG_TYPE_UNSPEC ||
-      static_cast<unsigned>(prog_type) > static_cast<unsigned>(BPF_PROG_TYPE_SYSCALL)) {
-    return fail(EOPNOTSUPP);
-  }
-  if (needs_attach_target(prog_type)) return fail(EOPNOTSUPP);
-  return progtype::program_type(static_cast<progtype::ProgramType>(prog_type)) != nullptr ? 1 : 0;
+  const unsigned type = raw(prog_type);
+  if (type == BPF_PROG_TYPE_UNSPEC || type > BPF_PROG_TYPE_SYSCALL) return fail(EOPNOTSUPP);
+  if (needs_attach_target(type)) return fail(EOPNOTSUPP);
+  return progtype::program_type(static_cast<progtype::ProgramType>(type)) != nullptr ? 1 : 0;
 }
 
 int libbpf_probe_bpf_map_type(enum bpf_map_type map_type, const void* opts) {
   if (opts != nullptr) return fail(EINVAL);
-  if (map_type == BPF_MAP_TYPE_UNSPEC ||
-      static_cast<unsigned>(map_type) >= std::size(kMapTypeNames)) {
-    return fail(EOPNOTSUPP);
-  }
-  return context().create_map(probe_spec(static_cast<MapType>(map_type))) ? 1 : 0;
+  const unsigned type = raw(map_type);
+  if (type == BPF_MAP_TYPE_UNSPEC || type >= std::size(kMapTypeNames)) return fail(EOPNOTSUPP);
+  return context().create_map(probe_spec(static_cast<MapType>(type))) ? 1 : 0;
 }
 
 int libbpf_probe_bpf_helper(enum bpf_prog_type prog_type, enum bpf_func_id helper_id,
                             const void* opts) {
   if (opts != nullptr) return fail(EINVAL);
-  if (needs_attach_target(prog_type)) return fail(EOPNOTSUPP);
+  const unsigned type = raw(prog_type);
+  if (needs_attach_target(type)) return fail(EOPNOTSUPP);
   const progtype::ProgramTypeInfo* info =
-      progtype::program_type(static_cast<progtype::ProgramType>(prog_type));
+      progtype::program_type(static_cast<progtype::ProgramType>(type));
   if (info == nullptr) return fail(EOPNOTSUPP);
-  const auto id = static_cast<std::int32_t>(helper_id);
+  const auto id = static_cast<std::int32_t>(raw(helper_id));
   return info->allows_helper(id) && xbpf::runtime::helpers::find(id) != nullptr ? 1 : 0;
 }
 
 const char* libbpf_bpf_prog_type_str(enum bpf_prog_type t) {
-  return name_of(kProgTypeNames, static_cast<unsigned>(t));
+  return name_of(kProgTypeNames, raw(t));
 }
 
-const char* libbpf_bpf_map_type_str(enum bpf_map_type t) {
-  return name_of(kMapTypeNames, static_cast<unsigned>(t));
-}
+const char* libbpf_bpf_map_type_str(enum bpf_map_type t) { return name_of(kMapTypeNames, raw(t)); }
 
 const char* libbpf_bpf_attach_type_str(enum bpf_attach_type t) {
-  return name_of(kAttachTypeNames, static_cast<unsigned>(t));
+  return name_of(kAttachTypeNames, raw(t));
 }
 
 const char* libbpf_bpf_link_type_str(enum bpf_link_type t) {
-  return name_of(kLinkTypeNames, static_cast<unsigned>(t));
+  return name_of(kLinkTypeNames, raw(t));
 }
 
 int libbpf_prog_type_by_name(const char* name, enum bpf_prog_type* prog_type,

