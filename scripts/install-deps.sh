@@ -7,7 +7,7 @@ packages="
   cmake ninja-build g++ make pkg-config
   clang llvm clang-19 llvm-19 clang-format
   libgtest-dev googletest libbenchmark-dev
-  libbpf-dev linux-libc-dev libpcap-dev jq
+  libbpf-dev bpftool linux-libc-dev libpcap-dev jq
   g++-mingw-w64-x86-64-posix wine wine64
 "
 

@@ -218,6 +218,7 @@ Result<ElfFile> ElfFile::parse(std::vector<std::uint8_t> bytes, std::string file
       const auto info = static_cast<std::uint8_t>(table.u(at + 4, 1));
       symbol.type = info & 0xf;
       symbol.bind = static_cast<std::uint8_t>(info >> 4);
+      symbol.visibility = static_cast<std::uint8_t>(table.u(at + 5, 1) & 0x3);
       symbol.section = static_cast<std::uint16_t>(table.u(at + 6, 2));
       symbol.value = table.u(at + 8, 8);
       symbol.size = table.u(at + 16, 8);

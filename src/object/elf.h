@@ -57,7 +57,8 @@ struct ElfSymbol {
   std::uint64_t size = 0;
   std::uint8_t type = 0;
   std::uint8_t bind = 0;
-  std::uint16_t section = 0;  // SHN_UNDEF (0), a section index, or a reserved index
+  std::uint8_t visibility = 0;  // STV_DEFAULT (0), STV_INTERNAL (1), STV_HIDDEN (2), ...
+  std::uint16_t section = 0;    // SHN_UNDEF (0), a section index, or a reserved index
 };
 
 struct ElfRelocation {

@@ -56,12 +56,16 @@ Program Loader::link(const Function& entry, std::size_t entry_index) {
   } else if (match) {
     program.type = match->type;
     program.attach = match->attach;
-  } else {
-    program.error = error("section '" + section.name + "' of program '" + entry.name +
-                              "' does not name a program type (expected a libbpf section name "
-                              "such as xdp, tc, socket, kprobe/FUNCTION or cgroup/connect4); "
-                              "choose the type with --type",
-                          section.name);
+  }
+  // A missing type is reported only when nothing else is wrong: libbpf's users set the type
+  // after open (bpf_program__set_type), and then the program's other errors must show.
+  std::optional<Error> missing_type;
+  if (!options_.type && !match) {
+    missing_type = error("section '" + section.name + "' of program '" + entry.name +
+                             "' does not name a program type (expected a libbpf section name "
+                             "such as xdp, tc, socket, kprobe/FUNCTION or cgroup/connect4); "
+                             "choose the type with --type",
+                         section.name);
   }
   auto keep_first = [&program](const Error& error) {
     if (!program.error) program.error = error;
@@ -126,6 +130,7 @@ Program Loader::link(const Function& entry, std::size_t entry_index) {
     }
   }
   program.maps.assign(maps.begin(), maps.end());
+  if (!program.error) program.error = std::move(missing_type);
   return program;
 }
 

@@ -48,6 +48,13 @@ void free_low(void* memory, std::size_t size);
 void* allocate_low_huge(std::size_t size);
 void free_low_huge(void* memory, std::size_t size);
 
+// Whole pages, readable, writable and zeroed, shared with the children this process forks
+// (MAP_SHARED on Linux, as a map the kernel holds stays one map across fork): the storage of
+// mmapable maps, which a process may also make read-only (descriptors.h). nullptr when none
+// is available; freed by free_pages() with the same size, whatever the protection then.
+void* allocate_pages(std::size_t size);
+void free_pages(void* memory, std::size_t size);
+
 // Executable memory, never writable and executable at once (W^X): allocate_code() returns
 // `size` bytes readable and writable, page-aligned (nullptr when none is available); the
 // caller writes the code there, then make_executable() turns the pages read+execute.

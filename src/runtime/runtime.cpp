@@ -172,6 +172,58 @@ bool Runtime::owns_map(const Map* map) const {
   return map_ids_.count(map) != 0;
 }
 
+MapSpec map_spec(const object::MapDefinition& definition, unsigned possible_cpus) {
+  MapSpec spec;
+  spec.type = static_cast<MapType>(definition.type);
+  spec.key_size = definition.key_size;
+  spec.value_size = definition.value_size;
+  spec.max_entries = definition.max_entries;
+  spec.flags = definition.flags;
+  spec.name = definition.name;
+  spec.spin_lock_offset = definition.spin_lock_offset;
+  spec.possible_cpus = possible_cpus;
+  if (definition.frozen()) spec.flags |= linux_abi::kRdonlyProg;
+  // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
+  if (spec.type == MapType::perf_event_array && spec.max_entries == 0)
+    spec.max_entries = possible_cpus;
+  return spec;
+}
+
+Result<std::shared_ptr<Map>> Runtime::create_map(const MapSpec& spec) {
+  MapSpec copy = spec;
+  copy.possible_cpus = possible_cpus_;
+  Result<std::shared_ptr<Map>> map = Map::create(copy, this);
+  if (!map) return map;
+  (*map)->set_id(next_id());
+  std::lock_guard<std::mutex> lock(mutex_);
+  maps_[(*map)->id()] = *map;
+  map_ids_[map->get()] = (*map)->id();
+  return map;
+}
+
+namespace {
+
+// bpf_map__reuse_fd's check (map_is_reuse_compat): the map must be what the object defines.
+Status check_reused(const MapSpec& wanted, const Map& map) {
+  const MapSpec& found = map.spec();
+  if (found.type == wanted.type && found.key_size == wanted.key_size &&
+      found.value_size == wanted.value_size && found.max_entries == wanted.max_entries &&
+      found.flags == wanted.flags) {
+    return {};
+  }
+  auto describe = [](const MapSpec& spec) {
+    return "type " + std::to_string(static_cast<unsigned>(spec.type)) + ", key_size " +
+           std::to_string(spec.key_size) + ", value_size " + std::to_string(spec.value_size) +
+           ", max_entries " + std::to_string(spec.max_entries) + ", flags 0x" + to_hex(spec.flags);
+  };
+  Error error = make_error("map '" + wanted.name + "': the map to reuse does not match (expected " +
+                           describe(wanted) + ", found " + describe(found) + ")");
+  error.linux_errno = linux_abi::kEINVAL;
+  return error;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<LoadedProgram>> Runtime::prepare_program(LoadedObject& loaded,
                                                                 const object::Program& program,
                                                                 vm::Host* host) {
@@ -285,20 +337,7 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
   // Maps, in the object's order (inner-map templates included).
   std::vector<MapSpec> specs;
   for (const object::MapDefinition& definition : source.maps) {
-    MapSpec spec;
-    spec.type = static_cast<MapType>(definition.type);
-    spec.key_size = definition.key_size;
-    spec.value_size = definition.value_size;
-    spec.max_entries = definition.max_entries;
-    spec.flags = definition.flags;
-    spec.name = definition.name;
-    spec.spin_lock_offset = definition.spin_lock_offset;
-    spec.possible_cpus = possible_cpus_;
-    if (definition.frozen()) spec.flags |= linux_abi::kRdonlyProg;
-    // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
-    if (spec.type == MapType::perf_event_array && spec.max_entries == 0)
-      spec.max_entries = possible_cpus_;
-    specs.push_back(std::move(spec));
+    specs.push_back(map_spec(definition, possible_cpus_));
   }
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
     if (source.maps[i].inner)
@@ -307,7 +346,17 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
   loaded->map_positions_.assign(source.maps.size(), -1);
   for (std::size_t i = 0; i < source.maps.size(); ++i) {
     const object::MapDefinition& definition = source.maps[i];
-    Result<std::shared_ptr<Map>> map = Map::create(specs[i], this);
+    const bool reused = i < options.maps.size() && options.maps[i] != nullptr;
+    if (reused) {
+      Status compatible = check_reused(specs[i], *options.maps[i]);
+      if (!compatible) {
+        Error error = std::move(compatible).error();
+        if (error.where.file.empty()) error.where = where();
+        return error;
+      }
+    }
+    Result<std::shared_ptr<Map>> map =
+        reused ? Result<std::shared_ptr<Map>>(options.maps[i]) : Map::create(specs[i], this);
     if (!map) {
       Error error = std::move(map).error();
       const std::string prefix = "map '" + definition.name + "': ";
@@ -319,14 +368,18 @@ Result<std::shared_ptr<LoadedObject>> Runtime::load(object::Object object,
     }
     LoadedMap entry;
     entry.index = i;
-    entry.id = next_id();
+    entry.id = reused ? (*map)->id() : next_id();
     entry.name = definition.name;
     entry.origin = definition.origin;
     entry.map = std::move(*map);
     entry.map->set_id(entry.id);
-    if (definition.origin == object::MapOrigin::data ||
-        definition.origin == object::MapOrigin::rodata ||
-        definition.origin == object::MapOrigin::bss) {
+    const bool global_data = definition.origin == object::MapOrigin::data ||
+                             definition.origin == object::MapOrigin::rodata ||
+                             definition.origin == object::MapOrigin::bss;
+    if (global_data && reused) {
+      const std::uint32_t zero = 0;
+      entry.data = static_cast<std::uint8_t*>(entry.map->lookup(&zero, 0));
+    } else if (global_data) {
       const std::uint32_t zero = 0;
       std::vector<std::uint8_t> value(definition.value_size, 0);
       std::copy_n(definition.initial_data.begin(),

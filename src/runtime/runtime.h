@@ -115,6 +115,11 @@ struct RuntimeOptions {
 struct LoadOptions {
   // Load only these programs (by name); all when empty.
   std::vector<std::string> programs;
+  // Maps that exist already, by index into Object::maps, used instead of creating them (a
+  // null or missing entry is created): libbpf's bpf_map__reuse_fd, and global data made when
+  // the object was opened (its initial data is then the map's, not stored again). Each must
+  // match its definition's type, sizes, max_entries and flags.
+  std::vector<std::shared_ptr<Map>> maps;
   // A program that cannot load (Program::error, refused by the verifier, a helper xbpf lacks,
   // a map it uses that cannot be created) does not fail the object: it is recorded in
   // LoadedObject::failures() (a map in map_failures()) and the others load, as with libbpf's
@@ -122,6 +127,10 @@ struct LoadOptions {
   // bpf_object__load does.
   bool independent_programs = false;
 };
+
+// The map an object's definition asks for (.rodata read-only to programs, a perf event array
+// without max_entries sized to the CPUs), as load() creates it.
+MapSpec map_spec(const object::MapDefinition& definition, unsigned possible_cpus);
 
 class Runtime final : public MapRegistry {
  public:
@@ -135,6 +144,9 @@ class Runtime final : public MapRegistry {
   // from the object's initial values.
   Result<std::shared_ptr<LoadedObject>> load(object::Object object,
                                              const LoadOptions& options = {});
+
+  // Creates one map (bpf(BPF_MAP_CREATE)) and gives it an id. The error carries Linux's errno.
+  Result<std::shared_ptr<Map>> create_map(const MapSpec& spec);
 
   std::shared_ptr<Map> map_by_id(std::uint32_t id) override;
   std::shared_ptr<const vm::Program> program_by_id(std::uint32_t id) override;

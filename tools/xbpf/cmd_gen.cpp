@@ -6,6 +6,7 @@
 #include "object_loading.h"
 #include "platform/platform.h"
 #include "runtime/native_image.h"
+#include "skeleton_gen.h"
 #include "support/files.h"
 #include "support/json.h"
 
@@ -113,6 +114,35 @@ int gen_native(Args& args) {
   return kExitOk;
 }
 
+constexpr const char* kSkeletonHelp =
+    R"help(Usage: xbpf gen skeleton FILE [name NAME]
+
+Writes to standard output the C header `bpftool gen skeleton` writes for an eBPF object (the
+same structs and calls, byte for byte): an application includes it and links against libbpf
+(xbpf's build/lib/libbpf.so.1, or the system's), and reaches the object's maps, programs,
+links and global data (.rodata, .data, .bss, .data.*, .rodata.*) through it.
+
+  name NAME       the object's name in the skeleton (default: FILE's name without .o)
+)help";
+
+int gen_skeleton(Args& args) {
+  if (args.wants_help()) {
+    std::fputs(kSkeletonHelp, stdout);
+    return kExitOk;
+  }
+  std::optional<std::string> file = args.positional();
+  if (!file) return report(usage_error("gen skeleton needs an object FILE"));
+  Result<std::optional<std::string>> name = args.value("name");
+  if (!name) return report(name.error());
+  if (Status rest = args.finish(); !rest) return report(rest.error());
+  Result<std::vector<std::uint8_t>> bytes = read_file(*file);
+  if (!bytes) return report(bytes.error());
+  Result<std::string> header = generate_skeleton(*bytes, *file, name->value_or(""));
+  if (!header) return report(header.error());
+  std::fwrite(header->data(), 1, header->size(), stdout);
+  return kExitOk;
+}
+
 }  // namespace
 
 int command_gen(Args& args) {
@@ -122,7 +152,8 @@ int command_gen(Args& args) {
     return what ? kExitOk : kExitBadInput;
   }
   if (*what == "native") return gen_native(args);
-  return report(usage_error("unknown gen command '" + *what + "' (expected native)"));
+  if (*what == "skeleton") return gen_skeleton(args);
+  return report(usage_error("unknown gen command '" + *what + "' (expected native or skeleton)"));
 }
 
 }  // namespace xbpf::cli

@@ -15,6 +15,7 @@ Commands:
   asm FILE            assemble eBPF assembly (LLVM or conformance syntax) into bytecode
   disasm FILE         disassemble an ELF object, bytecode or assembly (as llvm-objdump -d)
   gen native FILE     compile an object's verified programs into a native image (.so/.dll)
+  gen skeleton FILE   the C skeleton header of an object, as bpftool gen skeleton writes it
   prog run FILE       run a program on input data (as bpftool prog run)
   prog dump jited FILE
                       print the JIT's machine code for a program

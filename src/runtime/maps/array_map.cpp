@@ -26,7 +26,11 @@ class ArrayMap final : public Map {
         elem_size_(value_stride_ * copies_),
         layout_{spec.value_size, spec.spin_lock_offset} {}
 
-  bool init() { return Arena::allocate(arena_, elem_size_ * spec().max_entries); }
+  bool init() {
+    const std::size_t bytes = elem_size_ * spec().max_entries;
+    if ((spec().flags & kMmapable) != 0) return Arena::allocate_pages(arena_, bytes);
+    return Arena::allocate(arena_, bytes);
+  }
 
   void* lookup(const void* key, unsigned cpu) override {
     std::uint32_t index = read_index(key);

@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 
+#include "platform/platform.h"
 #include "runtime/maps/map.h"
 #include "runtime/maps/spin_lock.h"
 #include "support/error.h"
@@ -28,7 +29,14 @@ inline constexpr std::size_t kMaxArenaBytes = std::size_t{1} << 32;
 
 struct ArenaFree {
   std::size_t align = 64;
-  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{align}); }
+  std::size_t pages = 0;  // the size of page memory (Arena::allocate_pages), else 0
+  void operator()(std::byte* p) const {
+    if (pages != 0) {
+      platform::free_pages(p, pages);
+    } else {
+      ::operator delete[](p, std::align_val_t{align});
+    }
+  }
 };
 
 // One contiguous, zeroed, 64-byte (or page) aligned buffer per map. Everything inside is addressed
@@ -46,6 +54,19 @@ class Arena {
     std::memset(p, 0, bytes);
     arena.data_ =
         std::unique_ptr<std::byte[], ArenaFree>(static_cast<std::byte*>(p), ArenaFree{align});
+    arena.size_ = bytes;
+    return true;
+  }
+  // Whole pages of their own (platform::allocate_pages): the storage of BPF_F_MMAPABLE maps,
+  // which user space maps (libbpf's skeletons) and may make read-only (.rodata).
+  static bool allocate_pages(Arena& arena, std::size_t bytes) {
+    if (bytes > kMaxArenaBytes) return false;
+    const std::size_t page = 4096;
+    bytes = bytes == 0 ? page : (bytes + page - 1) & ~(page - 1);
+    void* p = platform::allocate_pages(bytes);
+    if (p == nullptr) return false;
+    arena.data_ =
+        std::unique_ptr<std::byte[], ArenaFree>(static_cast<std::byte*>(p), ArenaFree{page, bytes});
     arena.size_ = bytes;
     return true;
   }

@@ -105,10 +105,12 @@ long PerfEventArray::output(std::uint64_t flags, const void* data, std::uint64_t
   return 0;
 }
 
-long PerfEventArray::consume(const SampleCallback& sample, const LostCallback& lost) {
+long PerfEventArray::consume(const SampleCallback& sample, const LostCallback& lost,
+                             std::optional<std::uint32_t> only) {
   long count = 0;
   std::vector<std::byte> record;
   for (std::uint32_t index = 0; index < spec().max_entries; ++index) {
+    if (only && *only != index) continue;
     Buffer* buffer;
     {
       std::lock_guard<std::mutex> guard(mutex_);
@@ -150,27 +152,13 @@ bool PerfEventArray::has_data() const {
   return false;
 }
 
-void PerfEventArray::wake() {
-  if (waiters_.load(std::memory_order_seq_cst) == 0) return;
-  { std::lock_guard<std::mutex> guard(wait_mutex_); }
-  wait_.notify_all();
+bool PerfEventArray::ready() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return has_data();
 }
 
 long PerfEventArray::poll(const SampleCallback& sample, const LostCallback& lost, int timeout_ms) {
-  {
-    std::unique_lock<std::mutex> lock(wait_mutex_);
-    waiters_.fetch_add(1, std::memory_order_seq_cst);
-    auto ready = [this] {
-      std::lock_guard<std::mutex> guard(mutex_);
-      return has_data();
-    };
-    if (timeout_ms < 0) {
-      wait_.wait(lock, ready);
-    } else {
-      wait_.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready);
-    }
-    waiters_.fetch_sub(1, std::memory_order_seq_cst);
-  }
+  wakeup_.wait(timeout_ms, [this] { return ready(); });
   return consume(sample, lost);
 }
 

@@ -13,14 +13,15 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "runtime/maps/map.h"
+#include "runtime/maps/wakeup.h"
 
 namespace xbpf::runtime {
 
@@ -53,10 +54,16 @@ class PerfEventArray final : public Map {
   using SampleCallback =
       std::function<void(std::uint32_t index, const void* data, std::uint32_t size)>;
   using LostCallback = std::function<void(std::uint32_t index, std::uint64_t lost)>;
-  // Every record of every buffer; returns the number of records (samples and lost records).
-  long consume(const SampleCallback& sample, const LostCallback& lost);
+  // Every record of every buffer (of the buffer at `only`, when given); returns the number
+  // of records (samples and lost records).
+  long consume(const SampleCallback& sample, const LostCallback& lost,
+               std::optional<std::uint32_t> only = std::nullopt);
   // Waits up to timeout_ms (negative: forever) for a record, then consumes.
   long poll(const SampleCallback& sample, const LostCallback& lost, int timeout_ms);
+  // Whether any buffer holds a record.
+  [[nodiscard]] bool ready();
+  // Where a consumer that sleeps elsewhere registers its notifier.
+  Wakeup& wakeup() { return wakeup_; }
   // Samples lost at an index since the map was created.
   [[nodiscard]] std::uint64_t lost_total(std::uint32_t index) const;
 
@@ -71,15 +78,13 @@ class PerfEventArray final : public Map {
  private:
   struct Buffer;
   bool has_data() const;
-  void wake();
+  void wake() { wakeup_.wake(); }
 
   std::vector<std::unique_ptr<Buffer>> buffers_;     // guarded by mutex_
   std::unique_ptr<std::atomic<Buffer*>[]> enabled_;  // lock-free for writers
   std::uint32_t pages_ = 8;
   std::mutex mutex_;
-  std::mutex wait_mutex_;
-  std::condition_variable wait_;
-  std::atomic<int> waiters_{0};
+  Wakeup wakeup_;
 };
 
 }  // namespace xbpf::runtime

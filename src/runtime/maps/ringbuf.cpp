@@ -192,23 +192,8 @@ bool RingBuf::ready() const {
   return (maps::load32(header_len(hdr)) & kRingbufBusyBit) == 0;
 }
 
-void RingBuf::wake() {
-  if (waiters_.load(std::memory_order_seq_cst) == 0) return;
-  { std::lock_guard<std::mutex> guard(wait_mutex_); }
-  wait_.notify_all();
-}
-
 long RingBuf::poll(const Callback& callback, int timeout_ms) {
-  {
-    std::unique_lock<std::mutex> lock(wait_mutex_);
-    waiters_.fetch_add(1, std::memory_order_seq_cst);
-    if (timeout_ms < 0) {
-      wait_.wait(lock, [this] { return ready(); });
-    } else {
-      wait_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return ready(); });
-    }
-    waiters_.fetch_sub(1, std::memory_order_seq_cst);
-  }
+  wakeup_.wait(timeout_ms, [this] { return ready(); });
   return consume(callback);
 }
 

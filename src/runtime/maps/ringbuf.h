@@ -15,13 +15,12 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include "runtime/maps/map.h"
+#include "runtime/maps/wakeup.h"
 
 namespace xbpf::runtime {
 
@@ -69,6 +68,10 @@ class RingBuf final : public Map {
   long consume(const Callback& callback);
   // Waits up to timeout_ms (negative: forever) until a record is ready, then consumes.
   long poll(const Callback& callback, int timeout_ms);
+  // Whether a record is ready to consume.
+  [[nodiscard]] bool ready() const;
+  // Where a consumer that sleeps elsewhere registers its notifier.
+  Wakeup& wakeup() { return wakeup_; }
 
   // ---- The bytes, as Linux lays them out (tests, mmap-style readers) ----
   [[nodiscard]] const std::byte* data_area() const;
@@ -91,13 +94,10 @@ class RingBuf final : public Map {
  private:
   struct Storage;
   void commit(void* sample, std::uint64_t flags, bool discard);
-  bool ready() const;  // the record at the consumer position is committed
-  void wake();
+  void wake() { wakeup_.wake(); }
 
   std::unique_ptr<Storage> storage_;
-  std::mutex wait_mutex_;
-  std::condition_variable wait_;
-  std::atomic<int> waiters_{0};
+  Wakeup wakeup_;
 };
 
 }  // namespace xbpf::runtime
